@@ -1,0 +1,64 @@
+// Errors raised by tangle. Every message names the bad value.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace tangle {
+
+/// Common base of every error tangle throws: `catch (const tangle::Error&)` catches them all.
+/// The concrete types also derive from the matching standard exception, so
+/// `catch (const std::invalid_argument&)` and `catch (const std::exception&)` work too.
+class Error {
+ public:
+  virtual ~Error() = default;
+  virtual const char* message() const noexcept = 0;
+};
+
+/// A bad argument: a qubit out of range, a repeated wire, a non-finite angle, a wrong width.
+class ValueError : public std::invalid_argument, public Error {
+ public:
+  explicit ValueError(const std::string& what) : std::invalid_argument(what) {}
+  const char* message() const noexcept override { return what(); }
+};
+
+/// A failure that is not the caller's argument: not enough memory, a file that cannot be read.
+class RuntimeError : public std::runtime_error, public Error {
+ public:
+  explicit RuntimeError(const std::string& what) : std::runtime_error(what) {}
+  const char* message() const noexcept override { return what(); }
+};
+
+namespace detail {
+template <typename... Args>
+std::string concat(Args&&... args) {
+  std::ostringstream out;
+  out.precision(17);
+  (out << ... << std::forward<Args>(args));
+  return out.str();
+}
+}  // namespace detail
+
+}  // namespace tangle
+
+/// Throws tangle::ValueError with the concatenated message when `cond` is false.
+#define TANGLE_CHECK(cond, ...)                                          \
+  do {                                                                   \
+    if (!(cond)) throw ::tangle::ValueError(::tangle::detail::concat(__VA_ARGS__)); \
+  } while (0)
+
+/// Internal invariant; compiled out in release builds.
+#ifndef NDEBUG
+#define TANGLE_DCHECK(cond)                                                              \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      throw ::tangle::RuntimeError(::tangle::detail::concat("internal check failed: ", #cond, \
+                                                            " at ", __FILE__, ":", __LINE__)); \
+  } while (0)
+#else
+#define TANGLE_DCHECK(cond) \
+  do {                      \
+  } while (0)
+#endif

@@ -1,0 +1,71 @@
+// Aligned buffers and the memory check every large allocation passes first.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string_view>
+#include <utility>
+
+namespace tangle {
+
+/// Bytes this process may still allocate: MemAvailable of /proc/meminfo (0 if unknown).
+std::uint64_t available_memory_bytes();
+
+/// Throws RuntimeError naming `what` and the bytes needed if `bytes` exceeds `limit`
+/// (or, when `limit` is 0, the machine's available memory).
+void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what);
+
+/// An owning, 64-byte aligned array of trivially copyable T, zero-initialized.
+template <typename T>
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(std::size_t n) { resize(n); }
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  AlignedBuffer(AlignedBuffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    return *this;
+  }
+  ~AlignedBuffer() { std::free(data_); }
+
+  /// Reallocates only when growing; contents are zeroed.
+  void resize(std::size_t n) {
+    if (n > capacity_) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+      const std::size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
+      data_ = static_cast<T*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes));
+      if (data_ == nullptr) throw std::bad_alloc();
+      capacity_ = n;
+    }
+    size_ = n;
+    zero();
+  }
+  /// Grows (without zeroing) to at least `n` elements; contents are unspecified.
+  void ensure(std::size_t n) {
+    if (n > capacity_) resize(n);
+    size_ = n;
+  }
+  void zero() {
+    for (std::size_t i = 0; i < size_; ++i) data_[i] = T{};
+  }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace tangle

@@ -1,0 +1,76 @@
+// A circuit with its readouts, lowered once for batched execution.
+//
+//   Program prog(circuit, {Readout::expval(pauli_z(0))});
+//   std::vector<double> y = forward(prog, x, batch, w);        // y: [batch, n_outputs]
+//
+// Inputs are row-major [batch, n_inputs], weights [n_weights], outputs [batch, n_outputs].
+// The I/O element type (float or double) is independent of the amplitude precision, which
+// RunOptions::precision chooses at run time.
+#pragma once
+
+#include <complex>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tangle/core/types.hpp"
+#include "tangle/ir/circuit.hpp"
+#include "tangle/ir/observable.hpp"
+
+namespace tangle {
+
+struct RunOptions {
+  Precision precision = Precision::F64;
+  /// Threads; 0 uses every core OpenMP offers. Results do not depend on this number.
+  int threads = 0;
+  /// Bytes the run may allocate; 0 means the memory the machine has available now.
+  std::uint64_t memory_limit = 0;
+};
+
+namespace detail {
+struct LoweredProgram;
+}
+
+class Program {
+ public:
+  Program(Circuit circuit, std::vector<Readout> readouts);
+  ~Program();
+  Program(const Program&);
+  Program& operator=(const Program&);
+  Program(Program&&) noexcept;
+  Program& operator=(Program&&) noexcept;
+
+  const Circuit& circuit() const { return circuit_; }
+  const std::vector<Readout>& readouts() const { return readouts_; }
+  int n_qubits() const { return circuit_.n_qubits(); }
+  index_t n_weights() const { return circuit_.n_weights(); }
+  index_t n_inputs() const { return circuit_.n_inputs(); }
+  index_t n_outputs() const { return n_outputs_; }
+
+  const detail::LoweredProgram& lowered() const { return *lowered_; }
+
+ private:
+  Circuit circuit_;
+  std::vector<Readout> readouts_;
+  index_t n_outputs_ = 0;
+  std::unique_ptr<detail::LoweredProgram> lowered_;
+};
+
+/// Outputs [batch, n_outputs] for the rows of `inputs` [batch, n_inputs] and `weights` [n_weights].
+template <typename T>
+void forward(const Program& program, const T* inputs, index_t batch, const T* weights, T* outputs,
+             const RunOptions& options = {});
+
+std::vector<double> forward(const Program& program, const std::vector<double>& inputs, index_t batch,
+                            const std::vector<double>& weights, const RunOptions& options = {});
+
+/// Final states [batch, 2^n_qubits], wire 0 the most significant bit of the index.
+std::vector<std::complex<double>> states(const Program& program, const std::vector<double>& inputs,
+                                         index_t batch, const std::vector<double>& weights,
+                                         const RunOptions& options = {});
+
+/// Bytes one call with this batch would allocate (states, workspaces), for planning.
+std::uint64_t memory_estimate(const Program& program, index_t batch, const RunOptions& options = {},
+                              bool gradient = false);
+
+}  // namespace tangle

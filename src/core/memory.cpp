@@ -1,0 +1,31 @@
+#include "tangle/core/memory.hpp"
+
+#include <fstream>
+#include <string>
+
+#include "tangle/core/error.hpp"
+
+namespace tangle {
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t value = 0;
+  std::string unit;
+  while (in >> key >> value >> unit) {
+    if (key == "MemAvailable:") return value * 1024;
+  }
+  return 0;
+}
+
+void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what) {
+  const std::uint64_t available = limit != 0 ? limit : available_memory_bytes();
+  if (available == 0) return;  // unknown: let the allocator decide
+  if (bytes > available) {
+    throw RuntimeError(detail::concat(what, " needs ", bytes, " bytes (", bytes / (1024.0 * 1024.0 * 1024.0),
+                                      " GiB) but only ", available, " bytes are ",
+                                      limit != 0 ? "allowed by the memory limit" : "available"));
+  }
+}
+
+}  // namespace tangle

@@ -1,0 +1,440 @@
+// Kernel bodies. Included once per instruction set by kernels_<isa>.cpp, inside
+// `namespace tangle::kernels::<isa>`, and compiled with that file's -m flags. The vectors are
+// GCC vector extensions of 64 bytes: one AVX-512 register, two AVX2 registers or four SSE2
+// registers, so the same source serves every instruction set.
+//
+// Nothing in here may be an inline function with external linkage shared with other files
+// (the linker could pick the AVX-512 copy for everyone), hence the anonymous namespace.
+
+namespace {
+
+template <typename Real>
+struct Vec;
+template <>
+struct Vec<double> {
+  typedef double V __attribute__((vector_size(64), may_alias));
+  typedef long long I __attribute__((vector_size(64)));
+};
+template <>
+struct Vec<float> {
+  typedef float V __attribute__((vector_size(64), may_alias));
+  typedef int I __attribute__((vector_size(64)));
+};
+
+template <typename Real>
+using V = typename Vec<Real>::V;
+template <typename Real>
+using IV = typename Vec<Real>::I;
+
+template <typename Real>
+constexpr int L = kLanes<Real>;
+
+template <typename Real>
+inline V<Real> load(const Real* p) {
+  return *reinterpret_cast<const V<Real>*>(p);
+}
+template <typename Real>
+inline void store(Real* p, V<Real> v) {
+  *reinterpret_cast<V<Real>*>(p) = v;
+}
+template <typename Real>
+inline V<Real> splat(Real x) {
+  return V<Real>{} + x;
+}
+
+template <typename Real>
+struct CV {
+  V<Real> re, im;
+};
+
+// Vector v of a tile starts at 2L * v.
+template <typename Real>
+inline Real* at(Real* t, index_t v) {
+  return t + 2 * L<Real> * v;
+}
+template <typename Real>
+inline const Real* at(const Real* t, index_t v) {
+  return t + 2 * L<Real> * v;
+}
+template <typename Real>
+inline CV<Real> load_c(const Real* p) {
+  return {load(p), load(p + L<Real>)};
+}
+template <typename Real>
+inline void store_c(Real* p, CV<Real> x) {
+  store(p, x.re);
+  store(p + L<Real>, x.im);
+}
+
+template <typename Real>
+inline CV<Real> cmul(CV<Real> a, CV<Real> b) {
+  return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+}
+// acc + a * b
+template <typename Real>
+inline CV<Real> cmac(CV<Real> acc, CV<Real> a, CV<Real> b) {
+  return {acc.re + a.re * b.re - a.im * b.im, acc.im + a.re * b.im + a.im * b.re};
+}
+// acc + conj(a) * b
+template <typename Real>
+inline CV<Real> cmac_conj(CV<Real> acc, CV<Real> a, CV<Real> b) {
+  return {acc.re + a.re * b.re + a.im * b.im, acc.im + a.re * b.im - a.im * b.re};
+}
+
+// Lane l reads lane l ^ mask.
+template <typename Real>
+inline IV<Real> xor_index(int mask) {
+  IV<Real> idx;
+  for (int l = 0; l < L<Real>; ++l) idx[l] = l ^ mask;
+  return idx;
+}
+template <typename Real>
+inline V<Real> permute(V<Real> v, IV<Real> idx) {
+  return __builtin_shuffle(v, idx);
+}
+template <typename Real>
+inline CV<Real> permute(CV<Real> v, IV<Real> idx) {
+  return {__builtin_shuffle(v.re, idx), __builtin_shuffle(v.im, idx)};
+}
+
+// Coefficient (o, i, p) of a matrix, as a complex vector.
+template <typename Real>
+inline CV<Real> coef_at(CoefMode mode, const Real* coef, index_t idx) {
+  switch (mode) {
+    case CoefMode::UniformComplex:
+      return {splat(coef[2 * idx]), splat(coef[2 * idx + 1])};
+    case CoefMode::LaneComplex:
+      return load_c(coef + 2 * L<Real> * idx);
+    case CoefMode::LaneReal:
+      break;
+  }
+  return {load(coef + L<Real> * idx), V<Real>{}};
+}
+
+inline constexpr int kMaxDim = 1 << kMaxDenseQubits;
+
+// GroupIndex::base, repeated here so that no inline function is shared with other files.
+inline index_t gbase(const GroupIndex& g, index_t k) {
+  std::uint64_t x = static_cast<std::uint64_t>(k);
+  for (int i = 0; i < g.n_ins; ++i) {
+    const int pos = g.ins[i];
+    x = ((x >> pos) << (pos + 1)) | (x & ((std::uint64_t{1} << pos) - 1));
+  }
+  return static_cast<index_t>(x | g.fixed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// apply_matrix
+
+// One target, no lane permutation: the common case of every one-qubit gate on a batch.
+template <typename Real, CoefMode kMode>
+void matrix_1(Real* t, const GroupIndex& g, const Real* coef, index_t begin, index_t end) {
+  const CV<Real> m00 = coef_at(kMode, coef, 0), m01 = coef_at(kMode, coef, 1);
+  const CV<Real> m10 = coef_at(kMode, coef, 2), m11 = coef_at(kMode, coef, 3);
+  const index_t off = g.offsets[1];  // offsets[0] is 0
+  for (index_t k = begin; k < end; ++k) {
+    Real* p0 = at(t, gbase(g, k));
+    Real* p1 = at(t, gbase(g, k) + off);
+    const CV<Real> a0 = load_c(p0), a1 = load_c(p1);
+    if constexpr (kMode == CoefMode::LaneReal) {
+      store_c(p0, CV<Real>{m00.re * a0.re + m01.re * a1.re, m00.re * a0.im + m01.re * a1.im});
+      store_c(p1, CV<Real>{m10.re * a0.re + m11.re * a1.re, m10.re * a0.im + m11.re * a1.im});
+    } else {
+      store_c(p0, cmac(cmul(m00, a0), m01, a1));
+      store_c(p1, cmac(cmul(m10, a0), m11, a1));
+    }
+  }
+}
+
+// Any number of targets and lane permutations; inputs are staged on the stack.
+template <typename Real>
+void matrix_any(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, int n_perm,
+                const int* lane_perm, index_t begin, index_t end) {
+  const int dim = 1 << g.kh;
+  alignas(64) Real staged[kMaxDim * 2 * L<Real>];
+  IV<Real> perm[16];
+  for (int p = 0; p < n_perm; ++p) perm[p] = xor_index<Real>(lane_perm ? lane_perm[p] : 0);
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int i = 0; i < dim; ++i) {
+      const CV<Real> a = load_c(at(t, base + g.offsets[i]));
+      for (int p = 0; p < n_perm; ++p)
+        store_c(staged + 2 * L<Real> * (i * n_perm + p), n_perm == 1 ? a : permute(a, perm[p]));
+    }
+    for (int o = 0; o < dim; ++o) {
+      CV<Real> acc{V<Real>{}, V<Real>{}};
+      const index_t row = static_cast<index_t>(o) * dim * n_perm;
+      for (int ip = 0; ip < dim * n_perm; ++ip)
+        acc = cmac(acc, coef_at(mode, coef, row + ip), load_c(staged + 2 * L<Real> * ip));
+      store_c(at(t, base + g.offsets[o]), acc);
+    }
+  }
+}
+
+template <typename Real>
+void apply_matrix(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, int n_perm,
+                  const int* lane_perm, index_t begin, index_t end) {
+  if (g.kh == 1 && n_perm == 1) {
+    switch (mode) {
+      case CoefMode::UniformComplex:
+        return matrix_1<Real, CoefMode::UniformComplex>(t, g, coef, begin, end);
+      case CoefMode::LaneComplex:
+        return matrix_1<Real, CoefMode::LaneComplex>(t, g, coef, begin, end);
+      case CoefMode::LaneReal:
+        return matrix_1<Real, CoefMode::LaneReal>(t, g, coef, begin, end);
+    }
+  }
+  matrix_any(t, g, mode, coef, n_perm, lane_perm, begin, end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// apply_diagonal, apply_permutation
+
+template <typename Real>
+void apply_diagonal(Real* t, const GroupIndex& g, const Real* d, index_t begin, index_t end) {
+  const int dim = 1 << g.kh;
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int j = 0; j < dim; ++j) {
+      Real* p = at(t, base + g.offsets[j]);
+      store_c(p, cmul(load_c(d + 2 * L<Real> * j), load_c(p)));
+    }
+  }
+}
+
+template <typename Real>
+void apply_permutation(Real* t, const GroupIndex& g, const int* dst, const Real* phase,
+                       index_t begin, index_t end) {
+  const int dim = 1 << g.kh;
+  if (dim == 2 && dst[0] == 1 && dst[1] == 0 && phase == nullptr) {
+    // A plain swap of two vectors: X, CNOT, Toffoli on vector bits.
+    const index_t off = g.offsets[1];
+    for (index_t k = begin; k < end; ++k) {
+      Real* p0 = at(t, gbase(g, k));
+      Real* p1 = at(t, gbase(g, k) + off);
+      const CV<Real> a0 = load_c(p0), a1 = load_c(p1);
+      store_c(p0, a1);
+      store_c(p1, a0);
+    }
+    return;
+  }
+  alignas(64) Real staged[kMaxDim * 2 * L<Real>];
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int j = 0; j < dim; ++j) store_c(staged + 2 * L<Real> * j, load_c(at(t, base + g.offsets[j])));
+    for (int j = 0; j < dim; ++j) {
+      CV<Real> a = load_c(staged + 2 * L<Real> * j);
+      if (phase) a = cmul(CV<Real>{splat(phase[2 * j]), splat(phase[2 * j + 1])}, a);
+      store_c(at(t, base + g.offsets[dst[j]]), a);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pauli rotations and Pauli inner products
+
+inline bool odd(std::uint64_t x) { return __builtin_parityll(x) != 0; }
+
+// kappa (real or imaginary) times x.
+template <typename Real, bool kImag>
+inline CV<Real> kappa_times(V<Real> kappa, CV<Real> x) {
+  if constexpr (kImag) {
+    return {-(kappa * x.im), kappa * x.re};
+  } else {
+    return {kappa * x.re, kappa * x.im};
+  }
+}
+
+template <typename Real, bool kImag, bool kLanePerm>
+void pauli_rotation(Real* t, const PauliIndex& p, const Real* cvec, const Real* kvec, index_t begin,
+                    index_t end) {
+  const V<Real> c = load(cvec), kappa = load(kvec);
+  const IV<Real> perm = xor_index<Real>(p.xl);
+  const GroupIndex& g = p.groups;
+  if (p.xv != 0) {
+    for (index_t k = begin; k < end; ++k) {
+      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
+      Real* pv = at(t, v);
+      Real* pu = at(t, u);
+      const CV<Real> a = load_c(pv), b = load_c(pu);
+      const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
+      const CV<Real> pb = kLanePerm ? permute(b, perm) : b;
+      const V<Real> kv = odd(static_cast<std::uint64_t>(u) & p.zv) ? -kappa : kappa;
+      const V<Real> ku = odd(static_cast<std::uint64_t>(v) & p.zv) ? -kappa : kappa;
+      const CV<Real> fv = kappa_times<Real, kImag>(kv, pb), fu = kappa_times<Real, kImag>(ku, pa);
+      store_c(pv, CV<Real>{c * a.re + fv.re, c * a.im + fv.im});
+      store_c(pu, CV<Real>{c * b.re + fu.re, c * b.im + fu.im});
+    }
+  } else {
+    for (index_t k = begin; k < end; ++k) {
+      const index_t v = gbase(g, k);
+      Real* pv = at(t, v);
+      const CV<Real> a = load_c(pv);
+      const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
+      const V<Real> kv = odd(static_cast<std::uint64_t>(v) & p.zv) ? -kappa : kappa;
+      const CV<Real> f = kappa_times<Real, kImag>(kv, pa);
+      store_c(pv, CV<Real>{c * a.re + f.re, c * a.im + f.im});
+    }
+  }
+}
+
+template <typename Real>
+void apply_pauli_rotation(Real* t, const PauliIndex& p, const Real* c, const Real* kappa,
+                          bool kappa_imag, index_t begin, index_t end) {
+  const bool perm = p.xl != 0;
+  if (kappa_imag) {
+    perm ? pauli_rotation<Real, true, true>(t, p, c, kappa, begin, end)
+         : pauli_rotation<Real, true, false>(t, p, c, kappa, begin, end);
+  } else {
+    perm ? pauli_rotation<Real, false, true>(t, p, c, kappa, begin, end)
+         : pauli_rotation<Real, false, false>(t, p, c, kappa, begin, end);
+  }
+}
+
+template <typename Real>
+void pauli_inner(const Real* a, const Real* b, const PauliIndex& p, const Real* lane_sign,
+                 index_t begin, index_t end, Real* acc) {
+  const IV<Real> perm = xor_index<Real>(p.xl);
+  const bool lane_perm = p.xl != 0;
+  const GroupIndex& g = p.groups;
+  CV<Real> plus{V<Real>{}, V<Real>{}}, minus{V<Real>{}, V<Real>{}};
+  auto add = [&](index_t j, index_t src) {
+    const CV<Real> aj = load_c(at(a, j));
+    CV<Real> bs = load_c(at(b, src));
+    if (lane_perm) bs = permute(bs, perm);
+    // the sign of j is the parity of (j ^ xy) & zy, whose vector part is src & zv
+    if (odd(static_cast<std::uint64_t>(src) & p.zv)) {
+      minus = cmac_conj(minus, aj, bs);
+    } else {
+      plus = cmac_conj(plus, aj, bs);
+    }
+  };
+  if (p.xv != 0) {
+    for (index_t k = begin; k < end; ++k) {
+      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
+      add(v, u);
+      add(u, v);
+    }
+  } else {
+    for (index_t k = begin; k < end; ++k) {
+      const index_t v = gbase(g, k);
+      add(v, v);
+    }
+  }
+  const V<Real> s = load(lane_sign);
+  store(acc, load(acc) + s * (plus.re - minus.re));
+  store(acc + L<Real>, load(acc + L<Real>) + s * (plus.im - minus.im));
+}
+
+template <typename Real>
+void pauli_axpy(Real* dst, const Real* src, const PauliIndex& p, const Real* coef, index_t begin,
+                index_t end) {
+  const IV<Real> perm = xor_index<Real>(p.xl);
+  const bool lane_perm = p.xl != 0;
+  const CV<Real> c = load_c(coef);
+  const CV<Real> neg_c{-c.re, -c.im};
+  const GroupIndex& g = p.groups;
+  auto add = [&](index_t j, index_t from) {
+    CV<Real> s = load_c(at(src, from));
+    if (lane_perm) s = permute(s, perm);
+    Real* pj = at(dst, j);
+    const bool negative = odd(static_cast<std::uint64_t>(from) & p.zv);
+    store_c(pj, cmac(load_c(pj), negative ? neg_c : c, s));
+  };
+  if (p.xv != 0) {
+    for (index_t k = begin; k < end; ++k) {
+      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
+      add(v, u);
+      add(u, v);
+    }
+  } else {
+    for (index_t k = begin; k < end; ++k) add(gbase(g, k), gbase(g, k));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reduced operators, probabilities, weighted sums
+
+template <typename Real>
+void partial_outer(const Real* a, const Real* b, const GroupIndex& g, int n_perm, const int* lane_perm,
+                   index_t begin, index_t end, Real* acc) {
+  const int dim = 1 << g.kh;
+  alignas(64) Real staged[kMaxDim * 2 * L<Real>];
+  IV<Real> perm[16];
+  for (int p = 0; p < n_perm; ++p) perm[p] = xor_index<Real>(lane_perm ? lane_perm[p] : 0);
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int j = 0; j < dim; ++j) {
+      const CV<Real> bj = load_c(at(b, base + g.offsets[j]));
+      for (int p = 0; p < n_perm; ++p)
+        store_c(staged + 2 * L<Real> * (j * n_perm + p), n_perm == 1 ? bj : permute(bj, perm[p]));
+    }
+    for (int i = 0; i < dim; ++i) {
+      const CV<Real> ai = load_c(at(a, base + g.offsets[i]));
+      Real* row = acc + 2 * L<Real> * static_cast<index_t>(i) * dim * n_perm;
+      for (int jp = 0; jp < dim * n_perm; ++jp) {
+        // a * conj(b) = conj(conj(a) * b)... computed directly:
+        const CV<Real> bj = load_c(staged + 2 * L<Real> * jp);
+        CV<Real> r = load_c(row + 2 * L<Real> * jp);
+        r.re = r.re + ai.re * bj.re + ai.im * bj.im;
+        r.im = r.im + ai.im * bj.re - ai.re * bj.im;
+        store_c(row + 2 * L<Real> * jp, r);
+      }
+    }
+  }
+}
+
+template <typename Real>
+void probabilities(const Real* a, const GroupIndex& g, index_t begin, index_t end, Real* acc) {
+  const int dim = 1 << g.kh;
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int j = 0; j < dim; ++j) {
+      const CV<Real> x = load_c(at(a, base + g.offsets[j]));
+      store(acc + L<Real> * j, load(acc + L<Real> * j) + x.re * x.re + x.im * x.im);
+    }
+  }
+}
+
+template <typename Real>
+void weighted_axpy(Real* dst, const Real* src, const GroupIndex& g, const Real* w, index_t begin,
+                   index_t end) {
+  const int dim = 1 << g.kh;
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    for (int j = 0; j < dim; ++j) {
+      const V<Real> wj = load(w + L<Real> * j);
+      Real* pd = at(dst, base + g.offsets[j]);
+      const CV<Real> s = load_c(at(src, base + g.offsets[j]));
+      const CV<Real> d = load_c(pd);
+      store_c(pd, CV<Real>{d.re + wj * s.re, d.im + wj * s.im});
+    }
+  }
+}
+
+template <typename Real>
+KernelTable<Real> make_table(const char* isa) {
+  return KernelTable<Real>{
+      isa,
+      &apply_matrix<Real>,
+      &apply_diagonal<Real>,
+      &apply_permutation<Real>,
+      &apply_pauli_rotation<Real>,
+      &pauli_inner<Real>,
+      &pauli_axpy<Real>,
+      &partial_outer<Real>,
+      &probabilities<Real>,
+      &weighted_axpy<Real>,
+  };
+}
+
+}  // namespace
+
+template <typename Real>
+const KernelTable<Real>& table() {
+  static const KernelTable<Real> t = make_table<Real>(TANGLE_ISA_NAME);
+  return t;
+}
+
+template const KernelTable<float>& table<float>();
+template const KernelTable<double>& table<double>();

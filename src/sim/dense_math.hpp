@@ -1,0 +1,52 @@
+// Small dense linear algebra for dense blocks (on 2^k x 2^k matrices, k <= 10), built on Eigen.
+#pragma once
+
+#include <Eigen/Dense>
+#include <vector>
+
+#include "tangle/core/types.hpp"
+
+namespace tangle::detail {
+
+using MatrixC = Eigen::Matrix<cdouble, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixR = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using VectorR = Eigen::VectorXd;
+
+/// The action of Pauli word number `w` (base-4 digits, I=0 X=1 Y=2 Z=3, first target the most
+/// significant digit) on local basis states: P|c> = phase(c) |c ^ x>, phase(c) = i^ny (-1)^popcount(c & z).
+struct PauliMasks {
+  std::uint64_t x = 0;
+  std::uint64_t z = 0;  // bits with Z or Y
+  int ny = 0;
+};
+PauliMasks pauli_masks(std::uint64_t word, int k);
+cdouble pauli_phase(const PauliMasks& m, std::uint64_t c);
+
+/// A = sum_w coef[w-1] P_w over the 4^k - 1 non-identity words.
+MatrixC pauli_combination(const double* coef, int k);
+/// out[w-1] = tr(P_w G) for the 4^k - 1 non-identity words.
+void pauli_traces(const MatrixC& g, int k, cdouble* out);
+
+/// Divided difference of f(x) = exp(i c x) at a and b (the derivative when a == b), stable for a ~ b.
+cdouble exp_divided_difference(double c, double a, double b);
+
+/// Eigen-decomposition of a Hermitian generator A = W diag(alpha) W^dagger and U = exp(i A).
+struct HermitianExp {
+  MatrixC w;
+  VectorR alpha;
+  MatrixC u;
+};
+HermitianExp hermitian_exp(const MatrixC& a);
+
+/// The gradient matrix G such that d/dA Re tr(exp(iA) R) . dA = Re tr(dA G) (Daleckii-Krein):
+/// G = W Z W^dagger, Z[l][j] = Gamma[j][l] (W^dagger R W)[l][j], Gamma the divided differences.
+MatrixC exp_gradient(const HermitianExp& e, const MatrixC& r);
+
+/// Symmetric real H = (M + M^T)/2 from a row-major 2^k x 2^k block and its eigen-decomposition.
+struct SymmetricEigen {
+  MatrixR v;  // columns are eigenvectors
+  VectorR h;
+};
+SymmetricEigen symmetric_eigen(const double* m, int dim);
+
+}  // namespace tangle::detail

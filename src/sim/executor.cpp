@@ -1,0 +1,1138 @@
+#include "executor.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <mutex>
+
+#include "dense_math.hpp"
+#include "geometry.hpp"
+#include "kernels/kernels.hpp"
+#include "tangle/core/error.hpp"
+#include "tangle/core/memory.hpp"
+#include "tangle/core/parallel.hpp"
+
+namespace tangle::detail {
+namespace {
+
+using kernels::CoefMode;
+using kernels::GroupIndex;
+using kernels::KernelTable;
+
+constexpr int kMaxSegments = 32;  // gradient partial sums: fixed count, so sums never depend on threads
+constexpr int kMaxParts = 16;     // reduction parts per sweep, likewise
+
+// ------------------------------------------------------------------------------------------
+// Plans for one geometry and precision
+
+template <typename Real>
+struct MatrixPlan {
+  enum class Kind : std::uint8_t { Permutation, Diagonal, Dense };
+  Kind kind = Kind::Dense;
+  CoefMode mode = CoefMode::UniformComplex;
+  AlignedBuffer<Real> coef;  // Dense: coefficients; Diagonal: [2^kh][2L]; Permutation: phases [2^kh][2]
+  int n_perm = 1;
+  std::vector<int> lane_perm{0};
+  std::vector<int> dst;
+  bool has_phase = false;
+};
+
+template <typename Real>
+void plan_matrix(const TargetMap& tm, const MatrixC& m, int lanes, MatrixPlan<Real>& p) {
+  const int L = lanes;
+  const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
+  bool diagonal = true, real = true, permutation = true;
+  for (int c = 0; c < dim; ++c) {
+    int nonzero = 0;
+    for (int r = 0; r < dim; ++r) {
+      const cdouble v = m(r, c);
+      if (r != c && v != 0.0) diagonal = false;
+      if (v.imag() != 0.0) real = false;
+      if (v != 0.0) {
+        ++nonzero;
+        if (std::abs(std::abs(v) - 1.0) > 1e-14) permutation = false;
+      }
+    }
+    if (nonzero != 1) permutation = false;
+  }
+  const bool plain_lanes = tm.kl == 0 && tm.lane_ctrl_mask == 0;
+  if (diagonal) {
+    p.kind = MatrixPlan<Real>::Kind::Diagonal;
+    p.coef.resize(static_cast<size_t>(dh) * 2 * L);
+    for (int j = 0; j < dh; ++j) {
+      for (int l = 0; l < L; ++l) {
+        const int loc = tm.local(j, tm.lo_of_lane[static_cast<size_t>(l)]);
+        const cdouble v = tm.lane_active(l) ? m(loc, loc) : cdouble(1.0);
+        p.coef[static_cast<size_t>(j * 2 * L + l)] = static_cast<Real>(v.real());
+        p.coef[static_cast<size_t>(j * 2 * L + L + l)] = static_cast<Real>(v.imag());
+      }
+    }
+    return;
+  }
+  if (permutation && plain_lanes) {
+    p.kind = MatrixPlan<Real>::Kind::Permutation;
+    p.dst.assign(static_cast<size_t>(dh), 0);
+    p.coef.resize(static_cast<size_t>(dh) * 2);
+    for (int i = 0; i < dh; ++i) {
+      for (int o = 0; o < dh; ++o) {
+        const cdouble v = m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]);
+        if (v == 0.0) continue;
+        p.dst[static_cast<size_t>(i)] = o;
+        p.coef[static_cast<size_t>(2 * i)] = static_cast<Real>(v.real());
+        p.coef[static_cast<size_t>(2 * i + 1)] = static_cast<Real>(v.imag());
+        if (v != 1.0) p.has_phase = true;
+      }
+    }
+    return;
+  }
+  p.kind = MatrixPlan<Real>::Kind::Dense;
+  if (plain_lanes) {
+    p.n_perm = 1;
+    p.lane_perm = {0};
+    if (real) {
+      p.mode = CoefMode::LaneReal;
+      p.coef.resize(static_cast<size_t>(dh) * dh * L);
+      for (int o = 0; o < dh; ++o)
+        for (int i = 0; i < dh; ++i)
+          for (int l = 0; l < L; ++l)
+            p.coef[static_cast<size_t>((o * dh + i) * L + l)] =
+                static_cast<Real>(m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]).real());
+    } else {
+      p.mode = CoefMode::UniformComplex;
+      p.coef.resize(static_cast<size_t>(dh) * dh * 2);
+      for (int o = 0; o < dh; ++o) {
+        for (int i = 0; i < dh; ++i) {
+          const cdouble v = m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]);
+          p.coef[static_cast<size_t>(2 * (o * dh + i))] = static_cast<Real>(v.real());
+          p.coef[static_cast<size_t>(2 * (o * dh + i) + 1)] = static_cast<Real>(v.imag());
+        }
+      }
+    }
+    return;
+  }
+  // Lane targets or lane controls: per-lane coefficients with lane permutations.
+  p.mode = CoefMode::LaneComplex;
+  p.n_perm = np;
+  p.lane_perm = tm.lane_xor;
+  p.coef.resize(static_cast<size_t>(dh) * dh * np * 2 * L);
+  for (int l = 0; l < L; ++l) {
+    const int lo = tm.lo_of_lane[static_cast<size_t>(l)];
+    const bool active = tm.lane_active(l);
+    for (int o = 0; o < dh; ++o) {
+      for (int i = 0; i < dh; ++i) {
+        for (int q = 0; q < np; ++q) {
+          cdouble v;
+          if (active) {
+            v = m(tm.local(o, lo), tm.local(i, lo ^ q));
+          } else {
+            v = (o == i && q == 0) ? 1.0 : 0.0;
+          }
+          const size_t idx = static_cast<size_t>(((o * dh + i) * np + q) * 2 * L);
+          p.coef[idx + static_cast<size_t>(l)] = static_cast<Real>(v.real());
+          p.coef[idx + static_cast<size_t>(L + l)] = static_cast<Real>(v.imag());
+        }
+      }
+    }
+  }
+}
+
+// Runs an elementwise kernel over `count` groups, split over `threads`. Elementwise results do
+// not depend on the split.
+template <typename F>
+void sweep(index_t count, int threads, F&& f) {
+  const index_t pieces = threads > 1 ? std::min<index_t>(count, static_cast<index_t>(threads) * 4) : 1;
+  if (pieces <= 1) {
+    f(index_t{0}, count);
+    return;
+  }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (index_t p = 0; p < pieces; ++p) f(count * p / pieces, count * (p + 1) / pieces);
+}
+
+// ------------------------------------------------------------------------------------------
+
+template <typename Real>
+struct OpPlan {
+  const LoweredOp* op = nullptr;
+  TargetMap tm;
+  PauliMap pauli;
+  int kappa_class = 0;       // PauliRotation: -i * i^ny = {-i, 1, i, -1}[ny % 4]
+  bool per_tile = false;     // parameters depend on the sample's inputs
+  AlignedBuffer<Real> c, kappa, kappa_neg;  // PauliRotation, uniform: [L] each
+  AlignedBuffer<Real> diag, diag_inv;       // Phase, uniform: [2L] each
+  MatrixPlan<Real> fwd, inv;                // Matrix, SpecialUnitary
+  HermitianExp su;                          // SpecialUnitary
+  int evo_slot = -1;                        // Evolution: index of its eigen cache
+  std::vector<index_t> amp_index;           // AmplitudeEmbedding: storage index of each local index
+  int su_slot = -1;                         // SpecialUnitary: index of its batch-summed R
+};
+
+template <typename Real>
+struct ReadoutPlan {
+  Readout::Kind kind = Readout::Kind::Expval;
+  index_t out_offset = 0;
+  std::vector<PauliMap> terms;
+  std::vector<double> coefs;
+  TargetMap tm;
+  MatrixC h;
+  MatrixPlan<Real> h_plan;  // Hermitian: applied to a copy of psi when seeding lambda
+  index_t basis_state = 0;
+};
+
+template <typename Real>
+struct EvoCache {
+  index_t offset = 0;
+  int k = 0;
+  int targets_owner = -1;  // plan whose TargetMap the tables follow
+  index_t tile = -1;
+  std::vector<double> v;  // [slots][dim][dim]
+  std::vector<double> h;  // [slots][dim]
+  AlignedBuffer<Real> vt_table, v_table;
+};
+
+template <typename Real>
+struct Workspace {
+  AlignedBuffer<Real> psi, lam, scratch;
+  AlignedBuffer<Real> cvec, kvec, dvec;
+  AlignedBuffer<Real> wvec;
+  AlignedBuffer<Real> red_tmp;
+  std::vector<double> red_acc;
+  std::vector<double> red_out;
+  std::vector<double> outputs;  // [slots][n_outputs]
+  std::vector<double> cot;      // [slots][n_outputs]
+  std::vector<EvoCache<Real>> evo;
+};
+
+struct SegmentAcc {
+  std::vector<double> dw;
+  std::vector<MatrixC> su_r;
+};
+
+template <typename Real>
+class Executor {
+ public:
+  static constexpr int L = kernels::kLanes<Real>;
+
+  Executor(const LoweredProgram& prog, const RunOptions& opts, const ExecRequest& req)
+      : prog_(prog), opts_(opts), req_(req), kt_(kernels::kernel_table<Real>()) {
+    geo_ = Geometry::make(prog.n_qubits, req.batch, L);
+    threads_ = resolve_threads(opts.threads);
+    backward_ = req.cotangent != nullptr;
+    n_segments_ = static_cast<int>(std::min<index_t>(geo_.n_tiles, kMaxSegments));
+    tile_parallel_ = threads_ > 1 && geo_.n_tiles >= 2 * threads_;
+    build_plans();
+  }
+
+  std::uint64_t memory_bytes() const {
+    const std::uint64_t tile = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
+    std::uint64_t per_ws = tile * ((backward_ ? 2 : 1) + (needs_scratch_ ? 1 : 0));
+    per_ws += static_cast<std::uint64_t>(max_reduction_reals_) * (sizeof(Real) + sizeof(double)) *
+              static_cast<std::uint64_t>(kMaxParts);
+    for (const auto& e : evo_keys_) {
+      const std::uint64_t dim = std::uint64_t{1} << e.second;
+      per_ws += dim * dim * (static_cast<std::uint64_t>(geo_.samples_per_tile) * 8 + 4 * L * sizeof(Real));
+    }
+    const std::uint64_t n_ws = tile_parallel_ ? static_cast<std::uint64_t>(threads_) : 1;
+    std::uint64_t seg = static_cast<std::uint64_t>(prog_.n_weights) * 8;
+    for (int s : su_dims_) seg += (std::uint64_t{1} << (2 * s)) * 16;
+    return n_ws * per_ws + (backward_ ? static_cast<std::uint64_t>(n_segments_) * seg : 0);
+  }
+
+  void run() {
+    check_allocation(memory_bytes(), opts_.memory_limit, "simulating this batch");
+    const int n_ws = tile_parallel_ ? threads_ : 1;
+    std::vector<Workspace<Real>> ws(static_cast<size_t>(n_ws));
+    for (auto& w : ws) init_workspace(w);
+    std::vector<SegmentAcc> seg(backward_ ? static_cast<size_t>(n_segments_) : 0);
+    for (auto& s : seg) {
+      if (!req_.per_sample_weights) s.dw.assign(static_cast<size_t>(prog_.n_weights), 0.0);
+      for (int k : su_dims_) s.su_r.push_back(MatrixC::Zero(index_t{1} << k, index_t{1} << k));
+    }
+
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    auto run_segment = [&](int s, Workspace<Real>& w, int inner) {
+      try {
+        const index_t t0 = geo_.n_tiles * s / n_segments_, t1 = geo_.n_tiles * (s + 1) / n_segments_;
+        for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[static_cast<size_t>(s)] : nullptr, inner);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+    };
+    if (tile_parallel_) {
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[static_cast<size_t>(omp_get_thread_num())], 1);
+    } else {
+      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[0], threads_);
+    }
+    if (error) std::rethrow_exception(error);
+    if (backward_ && !req_.per_sample_weights) finish_weights(seg);
+  }
+
+ private:
+  // ---------------------------------------------------------------------------------------
+  // Planning
+
+  void build_plans() {
+    const double* w = req_.weights;
+    plans_.resize(prog_.ops.size());
+    for (size_t i = 0; i < prog_.ops.size(); ++i) {
+      const LoweredOp& op = prog_.ops[i];
+      OpPlan<Real>& p = plans_[i];
+      p.op = &op;
+      switch (op.kind) {
+        case LoweredOp::Kind::Matrix: {
+          p.tm = map_targets(geo_, op.targets, op.controls);
+          const index_t dim = index_t{1} << op.targets.size();
+          MatrixC m = Eigen::Map<const MatrixC>(op.matrix.data(), dim, dim);
+          plan_matrix<Real>(p.tm, m, L, p.fwd);
+          plan_matrix<Real>(p.tm, m.adjoint(), L, p.inv);
+          break;
+        }
+        case LoweredOp::Kind::PauliRotation: {
+          p.pauli = map_pauli(geo_, op.targets, op.word, op.controls);
+          p.kappa_class = p.pauli.ny & 3;
+          p.per_tile = op.angle.uses_inputs();
+          if (!p.per_tile) {
+            p.c.resize(L);
+            p.kappa.resize(L);
+            p.kappa_neg.resize(L);
+            const double theta = op.angle.eval<double>(w, nullptr);
+            fill_rotation(p, [&](int) { return theta; }, p.c.data(), p.kappa.data(), p.kappa_neg.data());
+          }
+          break;
+        }
+        case LoweredOp::Kind::Phase: {
+          p.tm = map_targets(geo_, {}, op.targets);
+          p.per_tile = op.angle.uses_inputs();
+          if (!p.per_tile) {
+            p.diag.resize(2 * L);
+            p.diag_inv.resize(2 * L);
+            const double phi = op.angle.eval<double>(w, nullptr);
+            fill_phase(p, [&](int) { return phi; }, p.diag.data(), p.diag_inv.data());
+          }
+          break;
+        }
+        case LoweredOp::Kind::SpecialUnitary: {
+          const int k = static_cast<int>(op.targets.size());
+          p.tm = map_targets(geo_, op.targets, {});
+          p.su = hermitian_exp(pauli_combination(w + op.offset, k));
+          plan_matrix<Real>(p.tm, p.su.u, L, p.fwd);
+          plan_matrix<Real>(p.tm, p.su.u.adjoint(), L, p.inv);
+          p.su_slot = static_cast<int>(su_dims_.size());
+          su_dims_.push_back(k);
+          break;
+        }
+        case LoweredOp::Kind::Evolution: {
+          const int k = static_cast<int>(op.targets.size());
+          p.tm = map_targets(geo_, op.targets, {});
+          p.per_tile = true;
+          // Ops uploading the same input block on the same wires share one eigen-decomposition.
+          for (size_t e = 0; e < evo_keys_.size(); ++e) {
+            const LoweredOp& other = prog_.ops[static_cast<size_t>(evo_owner_[e])];
+            if (other.offset == op.offset && other.targets == op.targets) p.evo_slot = static_cast<int>(e);
+          }
+          if (p.evo_slot < 0) {
+            p.evo_slot = static_cast<int>(evo_keys_.size());
+            evo_keys_.push_back({op.offset, k});
+            evo_owner_.push_back(static_cast<int>(i));
+          }
+          break;
+        }
+        case LoweredOp::Kind::AmplitudeEmbedding:
+        case LoweredOp::Kind::StatePreparation: {
+          const int k = static_cast<int>(op.targets.size());
+          p.amp_index.assign(size_t{1} << k, 0);
+          for (size_t j = 0; j < p.amp_index.size(); ++j)
+            for (int t = 0; t < k; ++t)
+              if (j >> (k - 1 - t) & 1)
+                p.amp_index[j] |= index_t{1} << geo_.storage_bit(op.targets[static_cast<size_t>(t)]);
+          break;
+        }
+      }
+      update_reduction_size(p);
+    }
+
+    index_t offset = 0;
+    for (const Readout& r : prog_.readouts) {
+      ReadoutPlan<Real> rp;
+      rp.kind = r.kind();
+      rp.out_offset = offset;
+      offset += r.n_outputs();
+      switch (r.kind()) {
+        case Readout::Kind::Expval:
+          for (const PauliTerm& t : r.observable().terms()) {
+            std::vector<int> targets;
+            std::vector<Pauli> word;
+            for (const auto& f : t.factors) {
+              targets.push_back(f.first);
+              word.push_back(f.second);
+            }
+            rp.terms.push_back(map_pauli(geo_, targets, word, {}));
+            rp.coefs.push_back(t.coef);
+          }
+          max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, 2 * L);
+          break;
+        case Readout::Kind::Probs:
+        case Readout::Kind::Projector:
+          rp.tm = map_targets(geo_, r.wires(), {});
+          rp.basis_state = r.basis_state();
+          max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, (index_t{1} << rp.tm.kh) * L);
+          break;
+        case Readout::Kind::Hermitian: {
+          rp.tm = map_targets(geo_, r.wires(), {});
+          const index_t dim = index_t{1} << r.wires().size();
+          rp.h = Eigen::Map<const MatrixC>(r.matrix().data(), dim, dim);
+          plan_matrix<Real>(rp.tm, rp.h, L, rp.h_plan);
+          needs_scratch_ = true;
+          max_reduction_reals_ =
+              std::max<index_t>(max_reduction_reals_, (index_t{1} << (2 * rp.tm.kh + rp.tm.kl)) * 2 * L);
+          break;
+        }
+      }
+      readouts_.push_back(std::move(rp));
+    }
+  }
+
+  void update_reduction_size(const OpPlan<Real>& p) {
+    switch (p.op->kind) {
+      case LoweredOp::Kind::PauliRotation:
+      case LoweredOp::Kind::Phase:
+        max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, 2 * L);
+        break;
+      case LoweredOp::Kind::SpecialUnitary:
+      case LoweredOp::Kind::Evolution:
+        max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, (index_t{1} << (2 * p.tm.kh + p.tm.kl)) * 2 * L);
+        break;
+      default: break;
+    }
+  }
+
+  // c = cos(theta/2), kappa = factor * sin(theta/2) * lane sign (0 where controls fail).
+  template <typename Angle>
+  void fill_rotation(const OpPlan<Real>& p, Angle&& angle, Real* c, Real* kappa, Real* kappa_neg) const {
+    static const double kFactor[4] = {-1.0, 1.0, 1.0, -1.0};  // with imaginary kappa for ny even
+    for (int l = 0; l < L; ++l) {
+      const double sign = p.pauli.lane_sign[static_cast<size_t>(l)];
+      if (sign == 0.0) {
+        c[l] = 1;
+        kappa[l] = kappa_neg[l] = 0;
+        continue;
+      }
+      const double theta = angle(l);
+      c[l] = static_cast<Real>(std::cos(0.5 * theta));
+      const double k = kFactor[p.kappa_class] * std::sin(0.5 * theta) * sign;
+      kappa[l] = static_cast<Real>(k);
+      kappa_neg[l] = static_cast<Real>(-k);
+    }
+  }
+
+  template <typename Angle>
+  void fill_phase(const OpPlan<Real>& p, Angle&& angle, Real* d, Real* d_inv) const {
+    for (int l = 0; l < L; ++l) {
+      double re = 1.0, im = 0.0;
+      if (p.tm.lane_active(l)) {
+        const double phi = angle(l);
+        re = std::cos(phi);
+        im = std::sin(phi);
+      }
+      d[l] = static_cast<Real>(re);
+      d[L + l] = static_cast<Real>(im);
+      d_inv[l] = static_cast<Real>(re);
+      d_inv[L + l] = static_cast<Real>(-im);
+    }
+  }
+
+  const double* row_inputs(index_t tile, int slot) const {
+    return req_.inputs + geo_.row(tile, slot) * prog_.n_inputs;
+  }
+
+  double lane_angle(const Expr& e, index_t tile, int lane) const {
+    return e.eval<double>(req_.weights, row_inputs(tile, geo_.sample_slot(lane)));
+  }
+
+  void init_workspace(Workspace<Real>& w) const {
+    w.psi.resize(static_cast<size_t>(geo_.tile_reals()));
+    if (backward_) w.lam.resize(static_cast<size_t>(geo_.tile_reals()));
+    if (needs_scratch_) w.scratch.resize(static_cast<size_t>(geo_.tile_reals()));
+    w.cvec.resize(L);
+    w.kvec.resize(L);
+    w.dvec.resize(2 * L);
+    w.outputs.assign(static_cast<size_t>(geo_.samples_per_tile * prog_.n_outputs), 0.0);
+    w.cot.assign(static_cast<size_t>(geo_.samples_per_tile * prog_.n_outputs), 0.0);
+    w.evo.resize(evo_keys_.size());
+    for (size_t e = 0; e < evo_keys_.size(); ++e) {
+      w.evo[e].offset = evo_keys_[e].first;
+      w.evo[e].k = evo_keys_[e].second;
+      w.evo[e].targets_owner = evo_owner_[e];
+      w.evo[e].tile = -1;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reductions in fixed chunks: `kernel(begin, end, Real* acc)` over `count` groups; the sum
+  // of every chunk is added, in chunk order within fixed parts, into w.red_out (size `size`).
+
+  template <typename F>
+  const double* reduce(Workspace<Real>& w, index_t count, int vectors_per_group, index_t size, int inner, F&& kernel) {
+    const index_t chunk = reduction_chunk(vectors_per_group);
+    const index_t n_chunks = (count + chunk - 1) / chunk;
+    index_t parts = std::min<index_t>(kMaxParts, n_chunks);
+    if (parts < 1) parts = 1;
+    w.red_tmp.ensure(static_cast<size_t>(parts * size));
+    if (w.red_acc.size() < static_cast<size_t>(parts * size)) w.red_acc.resize(static_cast<size_t>(parts * size));
+    auto run_part = [&](index_t part) {
+      Real* tmp = w.red_tmp.data() + part * size;
+      double* acc = w.red_acc.data() + part * size;
+      std::fill(acc, acc + size, 0.0);
+      const index_t c0 = n_chunks * part / parts, c1 = n_chunks * (part + 1) / parts;
+      for (index_t c = c0; c < c1; ++c) {
+        std::fill(tmp, tmp + size, Real(0));
+        kernel(c * chunk, std::min(count, (c + 1) * chunk), tmp);
+        for (index_t i = 0; i < size; ++i) acc[i] += static_cast<double>(tmp[i]);
+      }
+    };
+    if (inner > 1 && parts > 1) {
+#pragma omp parallel for num_threads(inner) schedule(static)
+      for (index_t part = 0; part < parts; ++part) run_part(part);
+    } else {
+      for (index_t part = 0; part < parts; ++part) run_part(part);
+    }
+    w.red_out.assign(static_cast<size_t>(size), 0.0);
+    for (index_t part = 0; part < parts; ++part)
+      for (index_t i = 0; i < size; ++i) w.red_out[static_cast<size_t>(i)] += w.red_acc[static_cast<size_t>(part * size + i)];
+    return w.red_out.data();
+  }
+
+  // Per-slot sum of conj(a) . P b over the lanes of each slot: out[slot] (complex, times i^ny).
+  void pauli_inner_slots(Workspace<Real>& w, const Real* a, const Real* b, const PauliMap& pm, int inner,
+                         cdouble* out) {
+    Real* sign = w.kvec.data();
+    for (int l = 0; l < L; ++l) sign[l] = static_cast<Real>(pm.lane_sign[static_cast<size_t>(l)]);
+    const int vpg = pm.index.xv != 0 ? 2 : 1;
+    const double* acc = reduce(w, pm.index.groups.count, vpg, 2 * L, inner, [&](index_t b0, index_t b1, Real* tmp) {
+      kt_.pauli_inner(a, b, pm.index, sign, b0, b1, tmp);
+    });
+    static const cdouble kPowI[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
+    for (index_t s = 0; s < geo_.samples_per_tile; ++s) out[s] = 0.0;
+    for (int l = 0; l < L; ++l) out[geo_.sample_slot(l)] += cdouble(acc[l], acc[L + l]);
+    for (index_t s = 0; s < geo_.samples_per_tile; ++s) out[s] *= kPowI[pm.ny & 3];
+  }
+
+  // R_slot[i][j] = sum a_i conj(b_j) over everything but the targets, per slot.
+  void outer_slots(Workspace<Real>& w, const Real* a, const Real* b, const TargetMap& tm, int inner,
+                   std::vector<MatrixC>& r) {
+    const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
+    const index_t size = static_cast<index_t>(dh) * dh * np * 2 * L;
+    const GroupIndex g = tm.groups();
+    const double* acc = reduce(w, g.count, dh, size, inner, [&](index_t b0, index_t b1, Real* tmp) {
+      kt_.partial_outer(a, b, g, np, tm.lane_xor.data(), b0, b1, tmp);
+    });
+    r.assign(static_cast<size_t>(geo_.samples_per_tile), MatrixC::Zero(dim, dim));
+    for (int l = 0; l < L; ++l) {
+      const int lo = tm.lo_of_lane[static_cast<size_t>(l)];
+      MatrixC& rs = r[static_cast<size_t>(geo_.sample_slot(l))];
+      for (int i = 0; i < dh; ++i)
+        for (int j = 0; j < dh; ++j)
+          for (int q = 0; q < np; ++q) {
+            const size_t idx = static_cast<size_t>(((i * dh + j) * np + q) * 2 * L);
+            rs(tm.local(i, lo), tm.local(j, lo ^ q)) += cdouble(acc[idx + static_cast<size_t>(l)], acc[idx + static_cast<size_t>(L + l)]);
+          }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Applying ops
+
+  void apply_plan(const MatrixPlan<Real>& p, const TargetMap& tm, Real* t, int inner) {
+    const GroupIndex g = tm.groups();
+    switch (p.kind) {
+      case MatrixPlan<Real>::Kind::Permutation:
+        sweep(g.count, inner, [&](index_t b, index_t e) {
+          kt_.apply_permutation(t, g, p.dst.data(), p.has_phase ? p.coef.data() : nullptr, b, e);
+        });
+        break;
+      case MatrixPlan<Real>::Kind::Diagonal:
+        sweep(g.count, inner, [&](index_t b, index_t e) { kt_.apply_diagonal(t, g, p.coef.data(), b, e); });
+        break;
+      case MatrixPlan<Real>::Kind::Dense:
+        sweep(g.count, inner, [&](index_t b, index_t e) {
+          kt_.apply_matrix(t, g, p.mode, p.coef.data(), p.n_perm, p.lane_perm.data(), b, e);
+        });
+        break;
+    }
+  }
+
+  // Builds the per-lane coefficient table of per-slot real matrices `mats` ([slots][dim][dim]),
+  // transposed when `transpose`: LaneReal without lane targets, LaneComplex with them.
+  void fill_lane_table(const TargetMap& tm, const std::vector<double>& mats, bool transpose, AlignedBuffer<Real>& out) {
+    const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
+    auto value = [&](int slot, int r, int c) {
+      const double* m = mats.data() + static_cast<size_t>(slot) * dim * dim;
+      return transpose ? m[c * dim + r] : m[r * dim + c];
+    };
+    if (tm.kl == 0) {
+      out.resize(static_cast<size_t>(dh) * dh * L);
+      for (int o = 0; o < dh; ++o)
+        for (int i = 0; i < dh; ++i)
+          for (int l = 0; l < L; ++l)
+            out[static_cast<size_t>((o * dh + i) * L + l)] = static_cast<Real>(
+                value(geo_.sample_slot(l), tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]));
+      return;
+    }
+    out.resize(static_cast<size_t>(dh) * dh * np * 2 * L);
+    for (int l = 0; l < L; ++l) {
+      const int lo = tm.lo_of_lane[static_cast<size_t>(l)];
+      for (int o = 0; o < dh; ++o)
+        for (int i = 0; i < dh; ++i)
+          for (int q = 0; q < np; ++q) {
+            const size_t idx = static_cast<size_t>(((o * dh + i) * np + q) * 2 * L);
+            out[idx + static_cast<size_t>(l)] =
+                static_cast<Real>(value(geo_.sample_slot(l), tm.local(o, lo), tm.local(i, lo ^ q)));
+            out[idx + static_cast<size_t>(L + l)] = 0;
+          }
+    }
+  }
+
+  EvoCache<Real>& evolution_data(const OpPlan<Real>& p, index_t tile, Workspace<Real>& w) {
+    EvoCache<Real>& e = w.evo[static_cast<size_t>(p.evo_slot)];
+    if (e.tile == tile) return e;
+    const int dim = 1 << e.k;
+    const index_t slots = geo_.samples_per_tile;
+    e.v.assign(static_cast<size_t>(slots * dim * dim), 0.0);
+    e.h.assign(static_cast<size_t>(slots * dim), 0.0);
+    for (index_t s = 0; s < slots; ++s) {
+      const double* m = row_inputs(tile, static_cast<int>(s)) + e.offset;
+      const SymmetricEigen se = symmetric_eigen(m, dim);
+      std::copy(se.v.data(), se.v.data() + dim * dim, e.v.data() + s * dim * dim);
+      std::copy(se.h.data(), se.h.data() + dim, e.h.data() + s * dim);
+    }
+    const TargetMap& tm = plans_[static_cast<size_t>(e.targets_owner)].tm;
+    fill_lane_table(tm, e.v, true, e.vt_table);
+    fill_lane_table(tm, e.v, false, e.v_table);
+    e.tile = tile;
+    return e;
+  }
+
+  void apply_evolution(const OpPlan<Real>& p, index_t tile, Real* t, Workspace<Real>& w, int inner, bool inverse) {
+    EvoCache<Real>& e = evolution_data(p, tile, w);
+    const TargetMap& tm = p.tm;
+    const int dh = 1 << tm.kh, dim = 1 << tm.k;
+    const CoefMode mode = tm.kl == 0 ? CoefMode::LaneReal : CoefMode::LaneComplex;
+    const int np = 1 << tm.kl;
+    const GroupIndex g = tm.groups();
+    // psi <- V (phase . (V^T psi)), phase_j = exp(-i t h_j / 2) (conjugated for the inverse)
+    sweep(g.count, inner, [&](index_t b, index_t en) {
+      kt_.apply_matrix(t, g, mode, e.vt_table.data(), np, tm.lane_xor.data(), b, en);
+    });
+    AlignedBuffer<Real>& d = w.dvec;
+    d.ensure(static_cast<size_t>(dh) * 2 * L);
+    for (int l = 0; l < L; ++l) {
+      const int slot = geo_.sample_slot(l);
+      const double time = lane_angle(p.op->angle, tile, l);
+      for (int j = 0; j < dh; ++j) {
+        const double h = e.h[static_cast<size_t>(slot * dim + tm.local(j, tm.lo_of_lane[static_cast<size_t>(l)]))];
+        const double phi = (inverse ? 0.5 : -0.5) * time * h;
+        d[static_cast<size_t>(j * 2 * L + l)] = static_cast<Real>(std::cos(phi));
+        d[static_cast<size_t>(j * 2 * L + L + l)] = static_cast<Real>(std::sin(phi));
+      }
+    }
+    sweep(g.count, inner, [&](index_t b, index_t en) { kt_.apply_diagonal(t, g, d.data(), b, en); });
+    sweep(g.count, inner, [&](index_t b, index_t en) {
+      kt_.apply_matrix(t, g, mode, e.v_table.data(), np, tm.lane_xor.data(), b, en);
+    });
+  }
+
+  void apply_op(size_t i, index_t tile, Real* t, Workspace<Real>& w, int inner, bool inverse) {
+    OpPlan<Real>& p = plans_[i];
+    switch (p.op->kind) {
+      case LoweredOp::Kind::Matrix:
+      case LoweredOp::Kind::SpecialUnitary:
+        apply_plan(inverse ? p.inv : p.fwd, p.tm, t, inner);
+        break;
+      case LoweredOp::Kind::PauliRotation: {
+        const Real* c = p.c.data();
+        const Real* kappa = inverse ? p.kappa_neg.data() : p.kappa.data();
+        if (p.per_tile) {
+          Real* kneg = w.dvec.data();
+          fill_rotation(p, [&](int l) { return lane_angle(p.op->angle, tile, l); }, w.cvec.data(), w.kvec.data(), kneg);
+          c = w.cvec.data();
+          kappa = inverse ? kneg : w.kvec.data();
+        }
+        const bool imag = (p.kappa_class & 1) == 0;
+        sweep(p.pauli.index.groups.count, inner, [&](index_t b, index_t e) {
+          kt_.apply_pauli_rotation(t, p.pauli.index, c, kappa, imag, b, e);
+        });
+        break;
+      }
+      case LoweredOp::Kind::Phase: {
+        const Real* d = inverse ? p.diag_inv.data() : p.diag.data();
+        if (p.per_tile) {
+          w.dvec.ensure(4 * L);
+          fill_phase(p, [&](int l) { return lane_angle(p.op->angle, tile, l); }, w.dvec.data(), w.dvec.data() + 2 * L);
+          d = inverse ? w.dvec.data() + 2 * L : w.dvec.data();
+        }
+        const GroupIndex g = p.tm.groups();
+        sweep(g.count, inner, [&](index_t b, index_t e) { kt_.apply_diagonal(t, g, d, b, e); });
+        break;
+      }
+      case LoweredOp::Kind::Evolution:
+        apply_evolution(p, tile, t, w, inner, inverse);
+        break;
+      case LoweredOp::Kind::AmplitudeEmbedding:
+      case LoweredOp::Kind::StatePreparation:
+        break;  // handled by init_state
+    }
+  }
+
+  void init_state(index_t tile, Real* t, Workspace<Real>& w) {
+    w.psi.zero();
+    const index_t low_mask = (index_t{1} << geo_.lq) - 1;
+    auto put = [&](index_t storage, int slot, cdouble value) {
+      const index_t v = storage >> geo_.lq;
+      const int lane = static_cast<int>(((storage & low_mask) << geo_.sb) | slot);
+      t[v * 2 * L + lane] = static_cast<Real>(value.real());
+      t[v * 2 * L + L + lane] = static_cast<Real>(value.imag());
+    };
+    const LoweredOp::Kind first = plans_.empty() ? LoweredOp::Kind::Matrix : plans_[0].op->kind;
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      if (first == LoweredOp::Kind::StatePreparation) {
+        const OpPlan<Real>& p = plans_[0];
+        for (size_t j = 0; j < p.amp_index.size(); ++j) put(p.amp_index[j], s, p.op->matrix[j]);
+        continue;
+      }
+      if (first != LoweredOp::Kind::AmplitudeEmbedding) {
+        put(0, s, 1.0);
+        continue;
+      }
+      const OpPlan<Real>& p = plans_[0];
+      const double* x = row_inputs(tile, s) + p.op->offset;
+      const double norm = embedding_norm(*p.op, x);
+      for (size_t j = 0; j < p.amp_index.size(); ++j) {
+        const double a = j < static_cast<size_t>(p.op->count) ? x[j] : p.op->pad;
+        put(p.amp_index[j], s, a / norm);
+      }
+    }
+  }
+
+  static double embedding_norm(const LoweredOp& op, const double* x) {
+    if (!op.normalize) return 1.0;
+    const index_t dim = index_t{1} << op.targets.size();
+    double s = 0.0;
+    for (index_t j = 0; j < dim; ++j) {
+      const double a = j < op.count ? x[j] : op.pad;
+      s += a * a;
+    }
+    return std::sqrt(s);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Readouts and the adjoint seed
+
+  void readouts(const Real* psi, Workspace<Real>& w, int inner) {
+    const index_t spt = geo_.samples_per_tile, n_out = prog_.n_outputs;
+    std::fill(w.outputs.begin(), w.outputs.end(), 0.0);
+    std::vector<cdouble> slot_values(static_cast<size_t>(spt));
+    std::vector<MatrixC> r;
+    for (const ReadoutPlan<Real>& rp : readouts_) {
+      switch (rp.kind) {
+        case Readout::Kind::Expval:
+          for (size_t t = 0; t < rp.terms.size(); ++t) {
+            pauli_inner_slots(w, psi, psi, rp.terms[t], inner, slot_values.data());
+            for (index_t s = 0; s < spt; ++s)
+              w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += rp.coefs[t] * slot_values[static_cast<size_t>(s)].real();
+          }
+          break;
+        case Readout::Kind::Probs:
+        case Readout::Kind::Projector: {
+          const int dh = 1 << rp.tm.kh;
+          const GroupIndex g = rp.tm.groups();
+          const double* acc = reduce(w, g.count, dh, static_cast<index_t>(dh) * L, inner,
+                                     [&](index_t b0, index_t b1, Real* tmp) { kt_.probabilities(psi, g, b0, b1, tmp); });
+          for (int l = 0; l < L; ++l) {
+            const int s = geo_.sample_slot(l), lo = rp.tm.lo_of_lane[static_cast<size_t>(l)];
+            for (int j = 0; j < dh; ++j) {
+              const int loc = rp.tm.local(j, lo);
+              const double v = acc[j * L + l];
+              if (rp.kind == Readout::Kind::Probs) {
+                w.outputs[static_cast<size_t>(s * n_out + rp.out_offset + loc)] += v;
+              } else if (loc == rp.basis_state) {
+                w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += v;
+              }
+            }
+          }
+          break;
+        }
+        case Readout::Kind::Hermitian:
+          outer_slots(w, psi, psi, rp.tm, inner, r);
+          for (index_t s = 0; s < spt; ++s) {
+            // <psi|H|psi> = sum_ij H_ij conj(psi_i) psi_j = sum_ij H_ij R[j][i]
+            const MatrixC& rs = r[static_cast<size_t>(s)];
+            w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += (rp.h.cwiseProduct(rs.transpose())).sum().real();
+          }
+          break;
+      }
+    }
+  }
+
+  void seed_lambda(index_t tile, const Real* psi, Real* lam, Workspace<Real>& w, int inner) {
+    const index_t spt = geo_.samples_per_tile, n_out = prog_.n_outputs;
+    for (index_t s = 0; s < spt; ++s) {
+      const bool valid = geo_.valid(tile, static_cast<int>(s));
+      for (index_t o = 0; o < n_out; ++o)
+        w.cot[static_cast<size_t>(s * n_out + o)] =
+            valid ? req_.cotangent[(tile * spt + s) * n_out + o] : 0.0;
+    }
+    w.lam.zero();
+    static const cdouble kPowI[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
+    for (const ReadoutPlan<Real>& rp : readouts_) {
+      switch (rp.kind) {
+        case Readout::Kind::Expval:
+          for (size_t t = 0; t < rp.terms.size(); ++t) {
+            const PauliMap& pm = rp.terms[t];
+            w.dvec.ensure(2 * L);
+            Real* coef = w.dvec.data();
+            for (int l = 0; l < L; ++l) {
+              const double g = w.cot[static_cast<size_t>(geo_.sample_slot(l) * n_out + rp.out_offset)];
+              const cdouble c = g * rp.coefs[t] * pm.lane_sign[static_cast<size_t>(l)] * kPowI[pm.ny & 3];
+              coef[l] = static_cast<Real>(c.real());
+              coef[L + l] = static_cast<Real>(c.imag());
+            }
+            sweep(pm.index.groups.count, inner, [&](index_t b, index_t e) { kt_.pauli_axpy(lam, psi, pm.index, coef, b, e); });
+          }
+          break;
+        case Readout::Kind::Probs:
+        case Readout::Kind::Projector: {
+          const int dh = 1 << rp.tm.kh;
+          w.wvec.ensure(static_cast<size_t>(dh) * L);
+          for (int l = 0; l < L; ++l) {
+            const int s = geo_.sample_slot(l), lo = rp.tm.lo_of_lane[static_cast<size_t>(l)];
+            for (int j = 0; j < dh; ++j) {
+              const int loc = rp.tm.local(j, lo);
+              double g = 0.0;
+              if (rp.kind == Readout::Kind::Probs) {
+                g = w.cot[static_cast<size_t>(s * n_out + rp.out_offset + loc)];
+              } else if (loc == rp.basis_state) {
+                g = w.cot[static_cast<size_t>(s * n_out + rp.out_offset)];
+              }
+              w.wvec[static_cast<size_t>(j * L + l)] = static_cast<Real>(g);
+            }
+          }
+          const GroupIndex g = rp.tm.groups();
+          sweep(g.count, inner, [&](index_t b, index_t e) { kt_.weighted_axpy(lam, psi, g, w.wvec.data(), b, e); });
+          break;
+        }
+        case Readout::Kind::Hermitian: {
+          std::copy(psi, psi + geo_.tile_reals(), w.scratch.data());
+          apply_plan(rp.h_plan, rp.tm, w.scratch.data(), inner);
+          w.wvec.ensure(L);
+          for (int l = 0; l < L; ++l)
+            w.wvec[static_cast<size_t>(l)] = static_cast<Real>(w.cot[static_cast<size_t>(geo_.sample_slot(l) * n_out + rp.out_offset)]);
+          const TargetMap all = map_targets(geo_, {}, {});
+          const GroupIndex g = all.groups();
+          sweep(g.count, inner, [&](index_t b, index_t e) { kt_.weighted_axpy(lam, w.scratch.data(), g, w.wvec.data(), b, e); });
+          break;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Gradients
+
+  // Adds d(loss)/d(angle) for each slot of a tile into the weights and inputs it depends on.
+  void chain_angle(const Expr& e, index_t tile, const double* d_angle, SegmentAcc* acc) {
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      if (!geo_.valid(tile, s)) continue;
+      const double g = d_angle[s];
+      if (g == 0.0) continue;
+      const index_t row = geo_.row(tile, s);
+      const double* x = row_inputs(tile, s);
+      for (const Term& t : e.terms()) {
+        const double xw = t.weight >= 0 ? req_.weights[t.weight] : 1.0;
+        const double x1 = t.input >= 0 ? x[t.input] : 1.0;
+        const double x2 = t.input2 >= 0 ? x[t.input2] : 1.0;
+        if (t.weight >= 0) add_weight(row, t.weight, g * t.coef * x1 * x2, acc);
+        if (req_.d_inputs == nullptr) continue;
+        double* dx = req_.d_inputs + row * prog_.n_inputs;
+        if (t.input >= 0) dx[t.input] += g * t.coef * xw * x2;
+        if (t.input2 >= 0) dx[t.input2] += g * t.coef * xw * x1;
+      }
+    }
+  }
+
+  void add_weight(index_t row, index_t k, double d, SegmentAcc* acc) {
+    if (req_.d_weights == nullptr) return;
+    if (req_.per_sample_weights) {
+      req_.d_weights[row * prog_.n_weights + k] += d;
+    } else {
+      acc->dw[static_cast<size_t>(k)] += d;
+    }
+  }
+
+  void backward_op(size_t i, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc, int inner) {
+    OpPlan<Real>& p = plans_[i];
+    const LoweredOp& op = *p.op;
+    const index_t spt = geo_.samples_per_tile;
+    std::vector<double> d_angle(static_cast<size_t>(spt), 0.0);
+    std::vector<cdouble> inner_vals(static_cast<size_t>(spt));
+    switch (op.kind) {
+      case LoweredOp::Kind::Matrix:
+        apply_op(i, tile, psi, w, inner, true);
+        apply_op(i, tile, lam, w, inner, true);
+        break;
+      case LoweredOp::Kind::PauliRotation:
+        if (op.has_parameters()) {
+          // d/dtheta = 2 Im <lambda| G |psi>, G = P/2 on the control-active subspace
+          pauli_inner_slots(w, lam, psi, p.pauli, inner, inner_vals.data());
+          for (index_t s = 0; s < spt; ++s) d_angle[static_cast<size_t>(s)] = inner_vals[static_cast<size_t>(s)].imag();
+          chain_angle(op.angle, tile, d_angle.data(), acc);
+        }
+        apply_op(i, tile, psi, w, inner, true);
+        apply_op(i, tile, lam, w, inner, true);
+        break;
+      case LoweredOp::Kind::Phase:
+        if (op.has_parameters()) {
+          // U = exp(i phi Pi): d/dphi = 2 Re <lambda| i Pi |psi> = -2 Im <lambda|Pi|psi>
+          PauliMap pm;
+          pm.index.groups = p.tm.groups_;
+          pm.lane_sign.assign(static_cast<size_t>(L), 0.0);
+          for (int l = 0; l < L; ++l) pm.lane_sign[static_cast<size_t>(l)] = p.tm.lane_active(l) ? 1.0 : 0.0;
+          pauli_inner_slots(w, lam, psi, pm, inner, inner_vals.data());
+          for (index_t s = 0; s < spt; ++s) d_angle[static_cast<size_t>(s)] = -2.0 * inner_vals[static_cast<size_t>(s)].imag();
+          chain_angle(op.angle, tile, d_angle.data(), acc);
+        }
+        apply_op(i, tile, psi, w, inner, true);
+        apply_op(i, tile, lam, w, inner, true);
+        break;
+      case LoweredOp::Kind::SpecialUnitary: {
+        apply_op(i, tile, psi, w, inner, true);
+        std::vector<MatrixC> r;
+        outer_slots(w, psi, lam, p.tm, inner, r);
+        if (req_.per_sample_weights) {
+          const int k = static_cast<int>(op.targets.size());
+          std::vector<cdouble> traces(static_cast<size_t>(op.count));
+          for (int s = 0; s < spt; ++s) {
+            if (!geo_.valid(tile, s)) continue;
+            pauli_traces(exp_gradient(p.su, r[static_cast<size_t>(s)]), k, traces.data());
+            for (index_t j = 0; j < op.count; ++j) add_weight(geo_.row(tile, s), op.offset + j, 2.0 * traces[static_cast<size_t>(j)].real(), acc);
+          }
+        } else {
+          MatrixC& total = acc->su_r[static_cast<size_t>(p.su_slot)];
+          for (int s = 0; s < spt; ++s)
+            if (geo_.valid(tile, s)) total += r[static_cast<size_t>(s)];
+        }
+        apply_op(i, tile, lam, w, inner, true);
+        break;
+      }
+      case LoweredOp::Kind::Evolution: {
+        apply_op(i, tile, psi, w, inner, true);
+        std::vector<MatrixC> r;
+        outer_slots(w, psi, lam, p.tm, inner, r);
+        evolution_gradient(p, tile, r, w, acc);
+        apply_op(i, tile, lam, w, inner, true);
+        break;
+      }
+      case LoweredOp::Kind::AmplitudeEmbedding:
+        embedding_gradient(p, tile, lam);
+        break;
+      case LoweredOp::Kind::StatePreparation:
+        break;
+    }
+  }
+
+  void evolution_gradient(const OpPlan<Real>& p, index_t tile, const std::vector<MatrixC>& r, Workspace<Real>& w,
+                          SegmentAcc* acc) {
+    const LoweredOp& op = *p.op;
+    EvoCache<Real>& e = evolution_data(p, tile, w);
+    const int dim = 1 << e.k;
+    std::vector<double> d_time(static_cast<size_t>(geo_.samples_per_tile), 0.0);
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      if (!geo_.valid(tile, s)) continue;
+      const double time = op.angle.eval<double>(req_.weights, row_inputs(tile, s));
+      Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
+      const double* h = e.h.data() + static_cast<size_t>(s) * dim;
+      const MatrixC vc = v.cast<cdouble>();
+      const MatrixC y = vc.transpose() * r[static_cast<size_t>(s)] * vc;
+      // U = V f(h) V^T, f(h) = exp(-i time h / 2)
+      cdouble dt = 0.0;
+      for (int j = 0; j < dim; ++j) dt += cdouble(0.0, -0.5 * h[j]) * std::polar(1.0, -0.5 * time * h[j]) * y(j, j);
+      d_time[static_cast<size_t>(s)] = 2.0 * dt.real();
+      if (req_.d_inputs == nullptr) continue;
+      MatrixC z(dim, dim);
+      for (int l = 0; l < dim; ++l)
+        for (int j = 0; j < dim; ++j) z(l, j) = exp_divided_difference(-0.5 * time, h[j], h[l]) * y(l, j);
+      const MatrixC g = vc * z * vc.transpose();
+      double* dx = req_.d_inputs + geo_.row(tile, s) * prog_.n_inputs + op.offset;
+      for (int a = 0; a < dim; ++a)
+        for (int b = 0; b < dim; ++b) dx[a * dim + b] += (g(a, b) + g(b, a)).real();
+    }
+    chain_angle(op.angle, tile, d_time.data(), acc);
+  }
+
+  void embedding_gradient(const OpPlan<Real>& p, index_t tile, const Real* lam) {
+    if (req_.d_inputs == nullptr) return;
+    const LoweredOp& op = *p.op;
+    const index_t low_mask = (index_t{1} << geo_.lq) - 1;
+    const size_t dim = p.amp_index.size();
+    std::vector<double> g(dim), a(dim);
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      if (!geo_.valid(tile, s)) continue;
+      const double* x = row_inputs(tile, s) + op.offset;
+      const double norm = embedding_norm(op, x);
+      double dot = 0.0;
+      for (size_t j = 0; j < dim; ++j) {
+        const index_t storage = p.amp_index[j];
+        const index_t v = storage >> geo_.lq;
+        const int lane = static_cast<int>(((storage & low_mask) << geo_.sb) | s);
+        g[j] = 2.0 * static_cast<double>(lam[v * 2 * L + lane]);  // d/d(real amplitude) = 2 Re lambda
+        a[j] = (j < static_cast<size_t>(op.count) ? x[j] : op.pad) / norm;
+        dot += a[j] * g[j];
+      }
+      double* dx = req_.d_inputs + geo_.row(tile, s) * prog_.n_inputs + op.offset;
+      for (index_t j = 0; j < op.count; ++j) {
+        const size_t u = static_cast<size_t>(j);
+        dx[j] += op.normalize ? (g[u] - a[u] * dot) / norm : g[u];
+      }
+    }
+  }
+
+  void finish_weights(const std::vector<SegmentAcc>& seg) {
+    if (req_.d_weights == nullptr) return;
+    for (const SegmentAcc& s : seg)
+      for (index_t k = 0; k < prog_.n_weights; ++k) req_.d_weights[k] += s.dw[static_cast<size_t>(k)];
+    for (const OpPlan<Real>& p : plans_) {
+      if (p.op->kind != LoweredOp::Kind::SpecialUnitary) continue;
+      const int k = static_cast<int>(p.op->targets.size());
+      MatrixC r = MatrixC::Zero(index_t{1} << k, index_t{1} << k);
+      for (const SegmentAcc& s : seg) r += s.su_r[static_cast<size_t>(p.su_slot)];
+      std::vector<cdouble> traces(static_cast<size_t>(p.op->count));
+      pauli_traces(exp_gradient(p.su, r), k, traces.data());
+      for (index_t j = 0; j < p.op->count; ++j) req_.d_weights[p.op->offset + j] += 2.0 * traces[static_cast<size_t>(j)].real();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  void process_tile(index_t tile, Workspace<Real>& w, SegmentAcc* acc, int inner) {
+    Real* psi = w.psi.data();
+    init_state(tile, psi, w);
+    for (size_t i = 0; i < plans_.size(); ++i) apply_op(i, tile, psi, w, inner, false);
+    if (req_.outputs != nullptr || backward_) readouts(psi, w, inner);
+    const index_t n_out = prog_.n_outputs;
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      if (!geo_.valid(tile, s)) continue;
+      const index_t row = geo_.row(tile, s);
+      if (req_.outputs != nullptr)
+        std::copy(w.outputs.begin() + s * n_out, w.outputs.begin() + (s + 1) * n_out, req_.outputs + row * n_out);
+      if (req_.states != nullptr) write_state(psi, s, req_.states + row * geo_.n_vec * (index_t{1} << geo_.lq));
+    }
+    if (!backward_) return;
+    Real* lam = w.lam.data();
+    seed_lambda(tile, psi, lam, w, inner);
+    for (size_t i = plans_.size(); i-- > 0;) backward_op(i, tile, psi, lam, w, acc, inner);
+  }
+
+  void write_state(const Real* psi, int slot, cdouble* out) const {
+    const index_t dim = index_t{1} << geo_.n;
+    const index_t low_mask = (index_t{1} << geo_.lq) - 1;
+    for (index_t i = 0; i < dim; ++i) {
+      const index_t v = i >> geo_.lq;
+      const int lane = static_cast<int>(((i & low_mask) << geo_.sb) | slot);
+      out[i] = cdouble(psi[v * 2 * L + lane], psi[v * 2 * L + L + lane]);
+    }
+  }
+
+  const LoweredProgram& prog_;
+  const RunOptions& opts_;
+  const ExecRequest& req_;
+  const KernelTable<Real>& kt_;
+  Geometry geo_;
+  int threads_ = 1;
+  bool backward_ = false;
+  bool tile_parallel_ = false;
+  bool needs_scratch_ = false;
+  int n_segments_ = 1;
+  index_t max_reduction_reals_ = 2 * L;
+  std::vector<OpPlan<Real>> plans_;
+  std::vector<ReadoutPlan<Real>> readouts_;
+  std::vector<std::pair<index_t, int>> evo_keys_;
+  std::vector<int> evo_owner_;
+  std::vector<int> su_dims_;
+};
+
+void check_finite(const double* data, index_t rows, index_t cols, const char* what) {
+  for (index_t r = 0; r < rows; ++r)
+    for (index_t c = 0; c < cols; ++c) {
+      const double v = data[r * cols + c];
+      if (!std::isfinite(v)) throw ValueError(detail::concat(what, "[", r, ", ", c, "] = ", v, " is not finite"));
+    }
+}
+
+void check_request(const LoweredProgram& prog, const ExecRequest& req) {
+  TANGLE_CHECK(req.batch >= 1, "batch size ", req.batch, " must be at least 1");
+  check_finite(req.inputs, req.batch, prog.n_inputs, "input x");
+  check_finite(req.weights, 1, prog.n_weights, "weight w");
+  if (req.cotangent != nullptr) check_finite(req.cotangent, req.batch, prog.n_outputs, "cotangent");
+  // Angles are affine in finite values but may still overflow; and embeddings need a norm.
+  for (const LoweredOp& op : prog.ops) {
+    if (op.kind == LoweredOp::Kind::AmplitudeEmbedding) {
+      const index_t dim = index_t{1} << op.targets.size();
+      for (index_t b = 0; b < req.batch; ++b) {
+        const double* x = req.inputs + b * prog.n_inputs + op.offset;
+        double s = 0.0;
+        for (index_t j = 0; j < dim; ++j) {
+          const double a = j < op.count ? x[j] : op.pad;
+          s += a * a;
+        }
+        if (op.normalize) {
+          TANGLE_CHECK(s > 0.0 && std::isfinite(s), "AmplitudeEmbedding: sample ", b,
+                       " has norm ", std::sqrt(s), " and cannot be normalized");
+        } else {
+          TANGLE_CHECK(std::abs(s - 1.0) < 1e-6, "AmplitudeEmbedding: sample ", b, " has squared norm ", s,
+                       " but normalize=false requires 1");
+        }
+      }
+      continue;
+    }
+    if (op.kind == LoweredOp::Kind::SpecialUnitary || op.kind == LoweredOp::Kind::Matrix ||
+        op.kind == LoweredOp::Kind::StatePreparation)
+      continue;
+    const bool per_sample = op.angle.uses_inputs();
+    const index_t rows = per_sample ? req.batch : 1;
+    for (index_t b = 0; b < rows; ++b) {
+      const double a = op.angle.eval<double>(req.weights, req.inputs + b * prog.n_inputs);
+      TANGLE_CHECK(std::isfinite(a), "angle ", op.angle.to_string(), " of op ", op.source, " is ", a,
+                   per_sample ? detail::concat(" for sample ", b) : std::string());
+    }
+  }
+}
+
+}  // namespace
+
+void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
+  check_request(program, request);
+  if (options.precision == Precision::F32) {
+    Executor<float>(program, options, request).run();
+  } else {
+    Executor<double>(program, options, request).run();
+  }
+}
+
+std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& options, index_t batch, bool gradient) {
+  TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
+  std::vector<double> zeros(static_cast<size_t>(std::max<index_t>(program.n_weights, 1)), 0.0);
+  double cot = 0.0;
+  ExecRequest req;
+  req.batch = batch;
+  req.weights = zeros.data();
+  req.inputs = zeros.data();
+  req.cotangent = gradient ? &cot : nullptr;
+  if (options.precision == Precision::F32) return Executor<float>(program, options, req).memory_bytes();
+  return Executor<double>(program, options, req).memory_bytes();
+}
+
+}  // namespace tangle::detail

@@ -1,0 +1,59 @@
+// A circuit lowered to the few structural kinds the simulator executes. Precision- and
+// batch-independent: built once per Program.
+#pragma once
+
+#include <vector>
+
+#include "tangle/ir/circuit.hpp"
+#include "tangle/ir/observable.hpp"
+
+namespace tangle::detail {
+
+struct LoweredOp {
+  enum class Kind : std::uint8_t {
+    Matrix,              // fixed matrix on targets, controlled by `controls`
+    PauliRotation,       // exp(-i angle/2 P), P = word on targets, controlled
+    Phase,               // exp(i angle |1..1><1..1|) on targets (all of them must be 1); none = global
+    SpecialUnitary,      // exp(i sum w_(offset+k) P_k) on targets
+    Evolution,           // exp(-i angle H_b / 2), H_b from inputs [offset, offset + 4^k)
+    AmplitudeEmbedding,  // initial state from inputs [offset, offset + count), padded, normalized
+    StatePreparation,    // initial state from fixed amplitudes (in `matrix`)
+  };
+  Kind kind = Kind::Matrix;
+  std::vector<int> targets;  // qubits in matrix order (first = most significant local bit)
+  std::vector<int> controls;
+  std::vector<cdouble> matrix;
+  std::vector<Pauli> word;
+  Expr angle;
+  index_t offset = 0;
+  index_t count = 0;
+  double pad = 0.0;
+  bool normalize = true;
+  int source = -1;  // index of the circuit op it came from
+
+  bool has_parameters() const {
+    switch (kind) {
+      case Kind::Matrix:
+      case Kind::StatePreparation: return false;
+      case Kind::PauliRotation:
+      case Kind::Phase: return !angle.is_constant();
+      case Kind::SpecialUnitary:
+      case Kind::Evolution:
+      case Kind::AmplitudeEmbedding: return true;
+    }
+    return false;
+  }
+};
+
+struct LoweredProgram {
+  int n_qubits = 0;
+  index_t n_weights = 0;
+  index_t n_inputs = 0;
+  std::vector<LoweredOp> ops;
+  std::vector<Readout> readouts;
+  index_t n_outputs = 0;
+};
+
+LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readouts);
+
+}  // namespace tangle::detail
