@@ -98,6 +98,17 @@ struct KernelTable {
   /// dst[base + off_j] += w[j] . src[base + off_j], w per lane real: [2^kh] x re[L].
   void (*weighted_axpy)(Real* dst, const Real* src, const GroupIndex& g, const Real* w,
                         index_t begin, index_t end);
+
+  /// out[v] = phase[v] * in[v] for vectors v in [begin, end): one complex number {re, im} per
+  /// vector, the same for every lane (a diagonal shared by the batch).
+  void (*apply_phase_table)(Real* tile, const Real* phase, index_t begin, index_t end);
+
+  /// t[v][lane] = Im(conj(a_v) b_v) for vectors v in [begin, end).
+  void (*imag_products)(const Real* a, const Real* b, index_t begin, index_t end, Real* t);
+
+  /// acc[k][lane] += sum_v (-1)^popcount(v & masks[k]) t[v][lane] over v in [begin, end), for
+  /// k < n_masks (at most 32): the Z-string gradients of a fused diagonal segment.
+  void (*signed_sums)(const Real* t, const std::uint64_t* masks, int n_masks, index_t begin, index_t end, Real* acc);
 };
 
 /// The best table this CPU supports (chosen once).

@@ -413,6 +413,35 @@ void weighted_axpy(Real* dst, const Real* src, const GroupIndex& g, const Real* 
 }
 
 template <typename Real>
+void apply_phase_table(Real* t, const Real* phase, index_t begin, index_t end) {
+  for (index_t v = begin; v < end; ++v) {
+    Real* p = at(t, v);
+    const CV<Real> d{splat(phase[2 * v]), splat(phase[2 * v + 1])};
+    store_c(p, cmul(d, load_c(p)));
+  }
+}
+
+template <typename Real>
+void imag_products(const Real* a, const Real* b, index_t begin, index_t end, Real* t) {
+  for (index_t v = begin; v < end; ++v) {
+    const CV<Real> x = load_c(at(a, v)), y = load_c(at(b, v));
+    store(t + L<Real> * v, x.re * y.im - x.im * y.re);
+  }
+}
+
+template <typename Real>
+void signed_sums(const Real* t, const std::uint64_t* masks, int n_masks, index_t begin, index_t end, Real* acc) {
+  V<Real> sum[32];
+  for (int k = 0; k < n_masks; ++k) sum[k] = load(acc + L<Real> * k);
+  for (index_t v = begin; v < end; ++v) {
+    const V<Real> x = load(t + L<Real> * v);
+    for (int k = 0; k < n_masks; ++k)
+      sum[k] = odd(static_cast<std::uint64_t>(v) & masks[k]) ? sum[k] - x : sum[k] + x;
+  }
+  for (int k = 0; k < n_masks; ++k) store(acc + L<Real> * k, sum[k]);
+}
+
+template <typename Real>
 KernelTable<Real> make_table(const char* isa) {
   return KernelTable<Real>{
       isa,
@@ -425,6 +454,9 @@ KernelTable<Real> make_table(const char* isa) {
       &partial_outer<Real>,
       &probabilities<Real>,
       &weighted_axpy<Real>,
+      &apply_phase_table<Real>,
+      &imag_products<Real>,
+      &signed_sums<Real>,
   };
 }
 

@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <bit>
+#include <cstring>
 #include <mutex>
 
+#include "clifford_frame.hpp"
 #include "dense_math.hpp"
+#include "schedule.hpp"
 #include "geometry.hpp"
 #include "kernels/kernels.hpp"
 #include "tangle/core/error.hpp"
@@ -23,6 +27,8 @@ using kernels::KernelTable;
 
 constexpr int kMaxSegments = 32;  // gradient partial sums: fixed count, so sums never depend on threads
 constexpr int kMaxParts = 16;     // reduction parts per sweep, likewise
+constexpr int kMaxAbsorbBits = 10;  // Clifford absorption for tiles of up to 2^10 vectors (128 KiB)
+constexpr std::uint64_t kCheckpointBudget = std::uint64_t{512} << 20;  // saved states per call
 
 // ------------------------------------------------------------------------------------------
 // Plans for one geometry and precision
@@ -156,6 +162,7 @@ void sweep(index_t count, int threads, F&& f) {
 template <typename Real>
 struct OpPlan {
   const LoweredOp* op = nullptr;
+  int block = 0;             // the block it runs in (its geometry is that block's)
   TargetMap tm;
   PauliMap pauli;
   int kappa_class = 0;       // PauliRotation: -i * i^ny = {-i, 1, i, -1}[ny % 4]
@@ -167,6 +174,25 @@ struct OpPlan {
   int evo_slot = -1;                        // Evolution: index of its eigen cache
   std::vector<index_t> amp_index;           // AmplitudeEmbedding: storage index of each local index
   int su_slot = -1;                         // SpecialUnitary: index of its batch-summed R
+};
+
+// Consecutive ops applied together. A gathered block copies, for each setting of the vector
+// bits outside `mask`, the 2^|mask| vectors it touches into a small buffer that stays in the
+// L1/L2 cache, applies all its ops there, and copies them back: one pass over the tile for the
+// whole block instead of one per op. Other blocks work on the tile in place.
+struct Block {
+  std::vector<size_t> ops;
+  bool gather = false;
+  Geometry geo;                    // the sub-block's geometry (the tile's when not gathered)
+  std::uint64_t mask = 0;          // gathered vector bits
+  std::uint64_t outer_mask = 0;    // the others
+  index_t n_outer = 1;
+  std::vector<index_t> offsets;    // [2^|mask|]: tile offset of each local vector
+  // Segments of commuting ops (not gathered): uniform Z-rotations applied as one phase per
+  // vector (`fused`, tables in the executor), the other ops one by one (`rest`).
+  std::vector<size_t> fused, rest;
+  int phase_table = -1;            // index of its phase tables
+  int checkpoint = -1;             // index of the saved state at its end (gradient runs)
 };
 
 template <typename Real>
@@ -192,16 +218,27 @@ struct EvoCache {
   AlignedBuffer<Real> vt_table, v_table;
 };
 
+// What one thread needs for reductions and gathered blocks.
+template <typename Real>
+struct Scratch {
+  AlignedBuffer<Real> psi, lam;  // gathered sub-blocks
+  AlignedBuffer<Real> red_tmp;
+  std::vector<double> red_acc, red_out;
+  AlignedBuffer<Real> sign;
+  std::vector<cdouble> values;
+};
+
 template <typename Real>
 struct Workspace {
-  AlignedBuffer<Real> psi, lam, scratch;
-  AlignedBuffer<Real> cvec, kvec, dvec;
-  AlignedBuffer<Real> wvec;
-  AlignedBuffer<Real> red_tmp;
-  std::vector<double> red_acc;
-  std::vector<double> red_out;
-  std::vector<double> outputs;  // [slots][n_outputs]
-  std::vector<double> cot;      // [slots][n_outputs]
+  AlignedBuffer<Real> psi, lam, copy;          // the tile, its cotangent, a copy for Hermitian seeds
+  std::vector<AlignedBuffer<Real>> lane;       // per op: per-sample rotation or phase vectors of this tile
+  AlignedBuffer<Real> dvec, wvec;
+  std::vector<Scratch<Real>> scratch;          // one per thread working inside this tile
+  std::vector<double> outputs;                 // [slots][n_outputs]
+  std::vector<double> cot;                     // [slots][n_outputs]
+  std::vector<double> grad;                    // gathered backward: [chunks][gradient ops][slots]
+  AlignedBuffer<Real> checkpoints;             // [segments with parameters][tile]: psi at their ends
+  AlignedBuffer<Real> tvec;                    // [vectors][L]: Im(conj(lambda) psi)
   std::vector<EvoCache<Real>> evo;
 };
 
@@ -214,6 +251,13 @@ template <typename Real>
 class Executor {
  public:
   static constexpr int L = kernels::kLanes<Real>;
+  // Tiles larger than the L2 cache (2^10 vectors of 128 bytes = 128 KiB) are swept in gathered
+  // blocks of 2^K vectors: 128 KiB forward (K = 10), two buffers of 64 KiB backward (K = 9), so
+  // that a block's gates run out of the 1 MiB L2 cache instead of main memory.
+  static constexpr int kBlockBitsForward = 10;
+  static constexpr int kBlockBitsBackward = 9;
+  // Outer iterations of a gathered block per chunk of gradient sums (fixed: thread-independent).
+  static constexpr index_t kOuterChunk = 16;
 
   Executor(const LoweredProgram& prog, const RunOptions& opts, const ExecRequest& req)
       : prog_(prog), opts_(opts), req_(req), kt_(kernels::kernel_table<Real>()) {
@@ -222,14 +266,18 @@ class Executor {
     backward_ = req.cotangent != nullptr;
     n_segments_ = static_cast<int>(std::min<index_t>(geo_.n_tiles, kMaxSegments));
     tile_parallel_ = threads_ > 1 && geo_.n_tiles >= 2 * threads_;
+    inner_threads_ = tile_parallel_ ? 1 : threads_;
+    build_blocks();
     build_plans();
+    build_segments();
   }
 
   std::uint64_t memory_bytes() const {
     const std::uint64_t tile = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
-    std::uint64_t per_ws = tile * ((backward_ ? 2 : 1) + (needs_scratch_ ? 1 : 0));
-    per_ws += static_cast<std::uint64_t>(max_reduction_reals_) * (sizeof(Real) + sizeof(double)) *
-              static_cast<std::uint64_t>(kMaxParts);
+    std::uint64_t per_ws = tile * ((backward_ ? 2 : 1) + (needs_copy_ ? 1 : 0));
+    const std::uint64_t block = (std::uint64_t{1} << kBlockBitsForward) * 2 * L * sizeof(Real) * 2;
+    per_ws += static_cast<std::uint64_t>(inner_threads_) *
+              (block + static_cast<std::uint64_t>(max_reduction_reals_) * (sizeof(Real) + sizeof(double)) * kMaxParts);
     for (const auto& e : evo_keys_) {
       const std::uint64_t dim = std::uint64_t{1} << e.second;
       per_ws += dim * dim * (static_cast<std::uint64_t>(geo_.samples_per_tile) * 8 + 4 * L * sizeof(Real));
@@ -253,10 +301,10 @@ class Executor {
 
     std::exception_ptr error;
     std::mutex error_mutex;
-    auto run_segment = [&](int s, Workspace<Real>& w, int inner) {
+    auto run_segment = [&](int s, Workspace<Real>& w) {
       try {
         const index_t t0 = geo_.n_tiles * s / n_segments_, t1 = geo_.n_tiles * (s + 1) / n_segments_;
-        for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[static_cast<size_t>(s)] : nullptr, inner);
+        for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[static_cast<size_t>(s)] : nullptr);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -264,9 +312,9 @@ class Executor {
     };
     if (tile_parallel_) {
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
-      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[static_cast<size_t>(omp_get_thread_num())], 1);
+      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[static_cast<size_t>(omp_get_thread_num())]);
     } else {
-      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[0], threads_);
+      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[0]);
     }
     if (error) std::rethrow_exception(error);
     if (backward_ && !req_.per_sample_weights) finish_weights(seg);
@@ -274,18 +322,94 @@ class Executor {
 
  private:
   // ---------------------------------------------------------------------------------------
-  // Planning
+  // Blocks and plans
+
+  // Vector bits an op touches, or -1 if it must run on the whole tile.
+  std::int64_t footprint(const LoweredOp& op) const {
+    if (op.kind != LoweredOp::Kind::Matrix && op.kind != LoweredOp::Kind::PauliRotation &&
+        op.kind != LoweredOp::Kind::Phase)
+      return -1;
+    std::uint64_t mask = 0;
+    for (int q : op.targets)
+      if (!geo_.in_lane(q)) mask |= std::uint64_t{1} << geo_.vec_bit(q);
+    for (int q : op.controls)
+      if (!geo_.in_lane(q)) mask |= std::uint64_t{1} << geo_.vec_bit(q);
+    return static_cast<std::int64_t>(mask);
+  }
+
+  void build_blocks() {
+    const int k_max = backward_ ? kBlockBitsBackward : kBlockBitsForward;
+    auto plain = [&](size_t i) {
+      Block b;
+      b.ops = {i};
+      b.geo = geo_;
+      blocks_.push_back(std::move(b));
+    };
+    if (!opts_.fuse || geo_.nvb <= kMaxAbsorbBits) {
+      // In place: either asked for, or the whole tile already fits the cache. Blocks follow the
+      // program's segments of commuting ops when it has them.
+      if (prog_.segment_ends.empty()) {
+        for (size_t i = 0; i < prog_.ops.size(); ++i) plain(i);
+        return;
+      }
+      size_t start = 0;
+      for (size_t end : prog_.segment_ends) {
+        Block b;
+        for (size_t i = start; i < end; ++i) b.ops.push_back(i);
+        b.geo = geo_;
+        blocks_.push_back(std::move(b));
+        start = end;
+      }
+      return;
+    }
+    std::vector<size_t> current;
+    std::uint64_t mask = 0;
+    auto close = [&] {
+      if (current.empty()) return;
+      // Fill the block up to k_max bits with the lowest free ones: longer contiguous runs to copy
+      // and fewer outer iterations.
+      for (int b = 0; b < geo_.nvb && std::popcount(mask) < k_max; ++b) mask |= std::uint64_t{1} << b;
+      Block blk;
+      blk.ops = current;
+      blk.gather = true;
+      blk.mask = mask;
+      blk.outer_mask = ((std::uint64_t{1} << geo_.nvb) - 1) & ~mask;
+      blk.n_outer = index_t{1} << std::popcount(blk.outer_mask);
+      blk.geo = geo_.sub_block(mask);
+      blk.offsets.resize(static_cast<size_t>(blk.geo.n_vec));
+      for (index_t j = 0; j < blk.geo.n_vec; ++j)
+        blk.offsets[static_cast<size_t>(j)] = static_cast<index_t>(deposit_bits(static_cast<std::uint64_t>(j), mask));
+      blocks_.push_back(std::move(blk));
+      current.clear();
+      mask = 0;
+    };
+    for (size_t i = 0; i < prog_.ops.size(); ++i) {
+      const std::int64_t f = footprint(prog_.ops[i]);
+      if (f < 0 || std::popcount(static_cast<std::uint64_t>(f)) > k_max) {
+        close();
+        plain(i);
+        continue;
+      }
+      if (std::popcount(mask | static_cast<std::uint64_t>(f)) > k_max) close();
+      current.push_back(i);
+      mask |= static_cast<std::uint64_t>(f);
+    }
+    close();
+  }
 
   void build_plans() {
     const double* w = req_.weights;
     plans_.resize(prog_.ops.size());
+    for (size_t b = 0; b < blocks_.size(); ++b)
+      for (size_t i : blocks_[b].ops) plans_[i].block = static_cast<int>(b);
     for (size_t i = 0; i < prog_.ops.size(); ++i) {
       const LoweredOp& op = prog_.ops[i];
       OpPlan<Real>& p = plans_[i];
+      const Geometry& g = blocks_[static_cast<size_t>(p.block)].geo;
       p.op = &op;
       switch (op.kind) {
         case LoweredOp::Kind::Matrix: {
-          p.tm = map_targets(geo_, op.targets, op.controls);
+          p.tm = map_targets(g, op.targets, op.controls);
           const index_t dim = index_t{1} << op.targets.size();
           MatrixC m = Eigen::Map<const MatrixC>(op.matrix.data(), dim, dim);
           plan_matrix<Real>(p.tm, m, L, p.fwd);
@@ -293,7 +417,7 @@ class Executor {
           break;
         }
         case LoweredOp::Kind::PauliRotation: {
-          p.pauli = map_pauli(geo_, op.targets, op.word, op.controls);
+          p.pauli = map_pauli(g, op.targets, op.word, op.controls);
           p.kappa_class = p.pauli.ny & 3;
           p.per_tile = op.angle.uses_inputs();
           if (!p.per_tile) {
@@ -306,7 +430,7 @@ class Executor {
           break;
         }
         case LoweredOp::Kind::Phase: {
-          p.tm = map_targets(geo_, {}, op.targets);
+          p.tm = map_targets(g, {}, op.targets);
           p.per_tile = op.angle.uses_inputs();
           if (!p.per_tile) {
             p.diag.resize(2 * L);
@@ -318,7 +442,7 @@ class Executor {
         }
         case LoweredOp::Kind::SpecialUnitary: {
           const int k = static_cast<int>(op.targets.size());
-          p.tm = map_targets(geo_, op.targets, {});
+          p.tm = map_targets(g, op.targets, {});
           p.su = hermitian_exp(pauli_combination(w + op.offset, k));
           plan_matrix<Real>(p.tm, p.su.u, L, p.fwd);
           plan_matrix<Real>(p.tm, p.su.u.adjoint(), L, p.inv);
@@ -328,7 +452,7 @@ class Executor {
         }
         case LoweredOp::Kind::Evolution: {
           const int k = static_cast<int>(op.targets.size());
-          p.tm = map_targets(geo_, op.targets, {});
+          p.tm = map_targets(g, op.targets, {});
           p.per_tile = true;
           // Ops uploading the same input block on the same wires share one eigen-decomposition.
           for (size_t e = 0; e < evo_keys_.size(); ++e) {
@@ -387,7 +511,7 @@ class Executor {
           const index_t dim = index_t{1} << r.wires().size();
           rp.h = Eigen::Map<const MatrixC>(r.matrix().data(), dim, dim);
           plan_matrix<Real>(rp.tm, rp.h, L, rp.h_plan);
-          needs_scratch_ = true;
+          needs_copy_ = true;
           max_reduction_reals_ =
               std::max<index_t>(max_reduction_reals_, (index_t{1} << (2 * rp.tm.kh + rp.tm.kl)) * 2 * L);
           break;
@@ -395,6 +519,71 @@ class Executor {
       }
       readouts_.push_back(std::move(rp));
     }
+  }
+
+  // Splits each in-place block into fused and other ops, builds the fused phase tables, and
+  // decides where the forward pass saves psi for the backward pass.
+  void build_segments() {
+    std::size_t checkpoints = 0;
+    for (Block& b : blocks_) {
+      if (b.gather) continue;
+      for (size_t i : b.ops) {
+        const OpPlan<Real>& p = plans_[i];
+        const LoweredOp& op = *p.op;
+        const bool fusable = op.kind == LoweredOp::Kind::PauliRotation && op.controls.empty() && !p.per_tile &&
+                             p.pauli.index.xv == 0 && p.pauli.index.xl == 0 && is_diagonal(op) &&
+                             std::all_of(op.targets.begin(), op.targets.end(), [&](int q) { return !geo_.in_lane(q); });
+        (fusable ? b.fused : b.rest).push_back(i);
+      }
+      if (b.fused.size() < 2) {  // one rotation is as cheap applied directly
+        b.rest = b.ops;
+        b.fused.clear();
+      } else {
+        b.phase_table = static_cast<int>(phase_tables_.size());
+        phase_tables_.push_back(build_phase_table(b.fused));
+      }
+      const bool special = b.ops.size() == 1 && (prog_.ops[b.ops[0]].kind == LoweredOp::Kind::AmplitudeEmbedding ||
+                                                 prog_.ops[b.ops[0]].kind == LoweredOp::Kind::StatePreparation);
+      if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); }))
+        b.checkpoint = static_cast<int>(checkpoints++);
+    }
+    // Saved states replace un-applying psi in the backward pass, when memory allows.
+    const std::uint64_t bytes = checkpoints * static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real) *
+                                static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
+    checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && bytes <= kCheckpointBudget;
+    n_checkpoints_ = checkpointing_ ? checkpoints : 0;
+    first_needed_ = blocks_.size();
+    for (size_t b = 0; b < blocks_.size() && first_needed_ == blocks_.size(); ++b)
+      for (size_t i : blocks_[b].ops)
+        if (prog_.ops[i].has_parameters()) first_needed_ = b;
+  }
+
+  // {phase, inverse phase} per vector: prod_k exp(-i theta_k sigma_k(v) / 2), sigma_k(v) the sign
+  // of Z-word k on basis vector v.
+  std::pair<AlignedBuffer<Real>, AlignedBuffer<Real>> build_phase_table(const std::vector<size_t>& ops) const {
+    std::vector<double> c, sn;
+    std::vector<std::uint64_t> masks;
+    for (size_t i : ops) {
+      const OpPlan<Real>& p = plans_[i];
+      const Expr& angle = p.op->angle;
+      const double theta = angle.eval<double>(req_.weights, nullptr);
+      c.push_back(std::cos(0.5 * theta));
+      sn.push_back(std::sin(0.5 * theta));
+      masks.push_back(p.pauli.index.zv);
+    }
+    AlignedBuffer<Real> t(static_cast<size_t>(2 * geo_.n_vec)), inv(static_cast<size_t>(2 * geo_.n_vec));
+    for (index_t v = 0; v < geo_.n_vec; ++v) {
+      cdouble z = 1.0;
+      for (size_t k = 0; k < masks.size(); ++k) {
+        const double sign = (std::popcount(static_cast<std::uint64_t>(v) & masks[k]) & 1) ? -1.0 : 1.0;
+        z *= cdouble(c[k], -sign * sn[k]);
+      }
+      t[static_cast<size_t>(2 * v)] = static_cast<Real>(z.real());
+      t[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(z.imag());
+      inv[static_cast<size_t>(2 * v)] = static_cast<Real>(z.real());
+      inv[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(-z.imag());
+    }
+    return {std::move(t), std::move(inv)};
   }
 
   void update_reduction_size(const OpPlan<Real>& p) {
@@ -457,12 +646,28 @@ class Executor {
   void init_workspace(Workspace<Real>& w) const {
     w.psi.resize(static_cast<size_t>(geo_.tile_reals()));
     if (backward_) w.lam.resize(static_cast<size_t>(geo_.tile_reals()));
-    if (needs_scratch_) w.scratch.resize(static_cast<size_t>(geo_.tile_reals()));
-    w.cvec.resize(L);
-    w.kvec.resize(L);
+    if (needs_copy_) w.copy.resize(static_cast<size_t>(geo_.tile_reals()));
+    w.lane.resize(plans_.size());
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      if (!plans_[i].per_tile) continue;
+      if (plans_[i].op->kind == LoweredOp::Kind::PauliRotation) w.lane[i].resize(3 * L);
+      if (plans_[i].op->kind == LoweredOp::Kind::Phase) w.lane[i].resize(4 * L);
+    }
     w.dvec.resize(2 * L);
+    w.scratch.resize(static_cast<size_t>(inner_threads_));
+    const size_t block = (size_t{1} << kBlockBitsForward) * 2 * L;
+    for (Scratch<Real>& s : w.scratch) {
+      s.psi.resize(block);
+      if (backward_) s.lam.resize(block);
+      s.sign.resize(L);
+    }
     w.outputs.assign(static_cast<size_t>(geo_.samples_per_tile * prog_.n_outputs), 0.0);
     w.cot.assign(static_cast<size_t>(geo_.samples_per_tile * prog_.n_outputs), 0.0);
+    if (checkpointing_) {
+      w.checkpoints.resize(n_checkpoints_ * static_cast<size_t>(geo_.tile_reals()));
+      if (!w.copy.size()) w.copy.resize(static_cast<size_t>(geo_.tile_reals()));
+    }
+    if (backward_ && !phase_tables_.empty()) w.tvec.resize(static_cast<size_t>(geo_.n_vec * L));
     w.evo.resize(evo_keys_.size());
     for (size_t e = 0; e < evo_keys_.size(); ++e) {
       w.evo[e].offset = evo_keys_[e].first;
@@ -472,21 +677,33 @@ class Executor {
     }
   }
 
+  // The per-sample rotation and phase vectors of a tile, computed once for all its sweeps.
+  void prepare_tile(index_t tile, Workspace<Real>& w) {
+    for (size_t i = 0; i < plans_.size(); ++i) {
+      const OpPlan<Real>& p = plans_[i];
+      if (!p.per_tile) continue;
+      auto angle = [&](int l) { return lane_angle(p.op->angle, tile, l); };
+      Real* d = w.lane[i].data();
+      if (p.op->kind == LoweredOp::Kind::PauliRotation) fill_rotation(p, angle, d, d + L, d + 2 * L);
+      if (p.op->kind == LoweredOp::Kind::Phase) fill_phase(p, angle, d, d + 2 * L);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------
   // Reductions in fixed chunks: `kernel(begin, end, Real* acc)` over `count` groups; the sum
-  // of every chunk is added, in chunk order within fixed parts, into w.red_out (size `size`).
+  // of every chunk is added, in chunk order within fixed parts, into s.red_out (size `size`).
 
   template <typename F>
-  const double* reduce(Workspace<Real>& w, index_t count, int vectors_per_group, index_t size, int inner, F&& kernel) {
+  const double* reduce(Scratch<Real>& s, index_t count, int vectors_per_group, index_t size, int inner, F&& kernel) {
     const index_t chunk = reduction_chunk(vectors_per_group);
     const index_t n_chunks = (count + chunk - 1) / chunk;
     index_t parts = std::min<index_t>(kMaxParts, n_chunks);
     if (parts < 1) parts = 1;
-    w.red_tmp.ensure(static_cast<size_t>(parts * size));
-    if (w.red_acc.size() < static_cast<size_t>(parts * size)) w.red_acc.resize(static_cast<size_t>(parts * size));
+    s.red_tmp.ensure(static_cast<size_t>(parts * size));
+    if (s.red_acc.size() < static_cast<size_t>(parts * size)) s.red_acc.resize(static_cast<size_t>(parts * size));
     auto run_part = [&](index_t part) {
-      Real* tmp = w.red_tmp.data() + part * size;
-      double* acc = w.red_acc.data() + part * size;
+      Real* tmp = s.red_tmp.data() + part * size;
+      double* acc = s.red_acc.data() + part * size;
       std::fill(acc, acc + size, 0.0);
       const index_t c0 = n_chunks * part / parts, c1 = n_chunks * (part + 1) / parts;
       for (index_t c = c0; c < c1; ++c) {
@@ -501,34 +718,33 @@ class Executor {
     } else {
       for (index_t part = 0; part < parts; ++part) run_part(part);
     }
-    w.red_out.assign(static_cast<size_t>(size), 0.0);
+    s.red_out.assign(static_cast<size_t>(size), 0.0);
     for (index_t part = 0; part < parts; ++part)
-      for (index_t i = 0; i < size; ++i) w.red_out[static_cast<size_t>(i)] += w.red_acc[static_cast<size_t>(part * size + i)];
-    return w.red_out.data();
+      for (index_t i = 0; i < size; ++i) s.red_out[static_cast<size_t>(i)] += s.red_acc[static_cast<size_t>(part * size + i)];
+    return s.red_out.data();
   }
 
   // Per-slot sum of conj(a) . P b over the lanes of each slot: out[slot] (complex, times i^ny).
-  void pauli_inner_slots(Workspace<Real>& w, const Real* a, const Real* b, const PauliMap& pm, int inner,
-                         cdouble* out) {
-    Real* sign = w.kvec.data();
+  void pauli_inner_slots(Scratch<Real>& s, const Real* a, const Real* b, const PauliMap& pm, int inner, cdouble* out) {
+    Real* sign = s.sign.data();
     for (int l = 0; l < L; ++l) sign[l] = static_cast<Real>(pm.lane_sign[static_cast<size_t>(l)]);
     const int vpg = pm.index.xv != 0 ? 2 : 1;
-    const double* acc = reduce(w, pm.index.groups.count, vpg, 2 * L, inner, [&](index_t b0, index_t b1, Real* tmp) {
+    const double* acc = reduce(s, pm.index.groups.count, vpg, 2 * L, inner, [&](index_t b0, index_t b1, Real* tmp) {
       kt_.pauli_inner(a, b, pm.index, sign, b0, b1, tmp);
     });
     static const cdouble kPowI[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
-    for (index_t s = 0; s < geo_.samples_per_tile; ++s) out[s] = 0.0;
+    for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] = 0.0;
     for (int l = 0; l < L; ++l) out[geo_.sample_slot(l)] += cdouble(acc[l], acc[L + l]);
-    for (index_t s = 0; s < geo_.samples_per_tile; ++s) out[s] *= kPowI[pm.ny & 3];
+    for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] *= kPowI[pm.ny & 3];
   }
 
   // R_slot[i][j] = sum a_i conj(b_j) over everything but the targets, per slot.
-  void outer_slots(Workspace<Real>& w, const Real* a, const Real* b, const TargetMap& tm, int inner,
+  void outer_slots(Scratch<Real>& s, const Real* a, const Real* b, const TargetMap& tm, int inner,
                    std::vector<MatrixC>& r) {
     const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
     const index_t size = static_cast<index_t>(dh) * dh * np * 2 * L;
     const GroupIndex g = tm.groups();
-    const double* acc = reduce(w, g.count, dh, size, inner, [&](index_t b0, index_t b1, Real* tmp) {
+    const double* acc = reduce(s, g.count, dh, size, inner, [&](index_t b0, index_t b1, Real* tmp) {
       kt_.partial_outer(a, b, g, np, tm.lane_xor.data(), b0, b1, tmp);
     });
     r.assign(static_cast<size_t>(geo_.samples_per_tile), MatrixC::Zero(dim, dim));
@@ -539,7 +755,8 @@ class Executor {
         for (int j = 0; j < dh; ++j)
           for (int q = 0; q < np; ++q) {
             const size_t idx = static_cast<size_t>(((i * dh + j) * np + q) * 2 * L);
-            rs(tm.local(i, lo), tm.local(j, lo ^ q)) += cdouble(acc[idx + static_cast<size_t>(l)], acc[idx + static_cast<size_t>(L + l)]);
+            rs(tm.local(i, lo), tm.local(j, lo ^ q)) +=
+                cdouble(acc[idx + static_cast<size_t>(l)], acc[idx + static_cast<size_t>(L + l)]);
           }
     }
   }
@@ -646,6 +863,7 @@ class Executor {
     });
   }
 
+  // Applies op i (or its inverse) to `t`, a tile or a gathered sub-block of the op's block.
   void apply_op(size_t i, index_t tile, Real* t, Workspace<Real>& w, int inner, bool inverse) {
     OpPlan<Real>& p = plans_[i];
     switch (p.op->kind) {
@@ -657,10 +875,9 @@ class Executor {
         const Real* c = p.c.data();
         const Real* kappa = inverse ? p.kappa_neg.data() : p.kappa.data();
         if (p.per_tile) {
-          Real* kneg = w.dvec.data();
-          fill_rotation(p, [&](int l) { return lane_angle(p.op->angle, tile, l); }, w.cvec.data(), w.kvec.data(), kneg);
-          c = w.cvec.data();
-          kappa = inverse ? kneg : w.kvec.data();
+          const Real* d = w.lane[i].data();
+          c = d;
+          kappa = inverse ? d + 2 * L : d + L;
         }
         const bool imag = (p.kappa_class & 1) == 0;
         sweep(p.pauli.index.groups.count, inner, [&](index_t b, index_t e) {
@@ -670,11 +887,7 @@ class Executor {
       }
       case LoweredOp::Kind::Phase: {
         const Real* d = inverse ? p.diag_inv.data() : p.diag.data();
-        if (p.per_tile) {
-          w.dvec.ensure(4 * L);
-          fill_phase(p, [&](int l) { return lane_angle(p.op->angle, tile, l); }, w.dvec.data(), w.dvec.data() + 2 * L);
-          d = inverse ? w.dvec.data() + 2 * L : w.dvec.data();
-        }
+        if (p.per_tile) d = w.lane[i].data() + (inverse ? 2 * L : 0);
         const GroupIndex g = p.tm.groups();
         sweep(g.count, inner, [&](index_t b, index_t e) { kt_.apply_diagonal(t, g, d, b, e); });
         break;
@@ -686,6 +899,59 @@ class Executor {
       case LoweredOp::Kind::StatePreparation:
         break;  // handled by init_state
     }
+  }
+
+  void gather(const Block& b, const Real* t, index_t outer, Real* out) const {
+    const index_t base = static_cast<index_t>(deposit_bits(static_cast<std::uint64_t>(outer), b.outer_mask));
+    const size_t bytes = 2 * L * sizeof(Real);
+    for (size_t j = 0; j < b.offsets.size(); ++j) std::memcpy(out + 2 * L * j, t + 2 * L * (base + b.offsets[j]), bytes);
+  }
+
+  void scatter(const Block& b, const Real* in, index_t outer, Real* t) const {
+    const index_t base = static_cast<index_t>(deposit_bits(static_cast<std::uint64_t>(outer), b.outer_mask));
+    const size_t bytes = 2 * L * sizeof(Real);
+    for (size_t j = 0; j < b.offsets.size(); ++j) std::memcpy(t + 2 * L * (base + b.offsets[j]), in + 2 * L * j, bytes);
+  }
+
+  // Runs `body(outer_begin, outer_end, scratch)` over a gathered block's outer iterations in
+  // fixed chunks, spread over the tile's threads.
+  template <typename F>
+  void for_outer(const Block& b, Workspace<Real>& w, F&& body) {
+    const index_t n_chunks = (b.n_outer + kOuterChunk - 1) / kOuterChunk;
+    if (inner_threads_ > 1 && n_chunks > 1) {
+#pragma omp parallel for num_threads(inner_threads_) schedule(static)
+      for (index_t k = 0; k < n_chunks; ++k)
+        body(k, k * kOuterChunk, std::min(b.n_outer, (k + 1) * kOuterChunk), w.scratch[static_cast<size_t>(omp_get_thread_num())]);
+    } else {
+      for (index_t k = 0; k < n_chunks; ++k)
+        body(k, k * kOuterChunk, std::min(b.n_outer, (k + 1) * kOuterChunk), w.scratch[0]);
+    }
+  }
+
+  void apply_phase(const Block& b, Real* t, bool inverse) {
+    const auto& tables = phase_tables_[static_cast<size_t>(b.phase_table)];
+    const Real* table = inverse ? tables.second.data() : tables.first.data();
+    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.apply_phase_table(t, table, v0, v1); });
+  }
+
+  Real* checkpoint(const Block& b, Workspace<Real>& w) const {
+    return w.checkpoints.data() + static_cast<size_t>(b.checkpoint) * static_cast<size_t>(geo_.tile_reals());
+  }
+
+  void forward_block(const Block& b, index_t tile, Real* psi, Workspace<Real>& w) {
+    if (!b.gather) {
+      if (b.phase_table >= 0) apply_phase(b, psi, false);
+      for (size_t i : b.rest) apply_op(i, tile, psi, w, inner_threads_, false);
+      if (checkpointing_ && b.checkpoint >= 0) std::copy(psi, psi + geo_.tile_reals(), checkpoint(b, w));
+      return;
+    }
+    for_outer(b, w, [&](index_t, index_t o0, index_t o1, Scratch<Real>& s) {
+      for (index_t o = o0; o < o1; ++o) {
+        gather(b, psi, o, s.psi.data());
+        for (size_t i : b.ops) apply_op(i, tile, s.psi.data(), w, 1, false);
+        scatter(b, s.psi.data(), o, psi);
+      }
+    });
   }
 
   void init_state(index_t tile, Real* t, Workspace<Real>& w) {
@@ -732,8 +998,10 @@ class Executor {
   // ---------------------------------------------------------------------------------------
   // Readouts and the adjoint seed
 
-  void readouts(const Real* psi, Workspace<Real>& w, int inner) {
+  void readouts(const Real* psi, Workspace<Real>& w) {
     const index_t spt = geo_.samples_per_tile, n_out = prog_.n_outputs;
+    Scratch<Real>& s = w.scratch[0];
+    const int inner = inner_threads_;
     std::fill(w.outputs.begin(), w.outputs.end(), 0.0);
     std::vector<cdouble> slot_values(static_cast<size_t>(spt));
     std::vector<MatrixC> r;
@@ -741,50 +1009,50 @@ class Executor {
       switch (rp.kind) {
         case Readout::Kind::Expval:
           for (size_t t = 0; t < rp.terms.size(); ++t) {
-            pauli_inner_slots(w, psi, psi, rp.terms[t], inner, slot_values.data());
-            for (index_t s = 0; s < spt; ++s)
-              w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += rp.coefs[t] * slot_values[static_cast<size_t>(s)].real();
+            pauli_inner_slots(s, psi, psi, rp.terms[t], inner, slot_values.data());
+            for (index_t k = 0; k < spt; ++k)
+              w.outputs[static_cast<size_t>(k * n_out + rp.out_offset)] += rp.coefs[t] * slot_values[static_cast<size_t>(k)].real();
           }
           break;
         case Readout::Kind::Probs:
         case Readout::Kind::Projector: {
           const int dh = 1 << rp.tm.kh;
           const GroupIndex g = rp.tm.groups();
-          const double* acc = reduce(w, g.count, dh, static_cast<index_t>(dh) * L, inner,
+          const double* acc = reduce(s, g.count, dh, static_cast<index_t>(dh) * L, inner,
                                      [&](index_t b0, index_t b1, Real* tmp) { kt_.probabilities(psi, g, b0, b1, tmp); });
           for (int l = 0; l < L; ++l) {
-            const int s = geo_.sample_slot(l), lo = rp.tm.lo_of_lane[static_cast<size_t>(l)];
+            const int slot = geo_.sample_slot(l), lo = rp.tm.lo_of_lane[static_cast<size_t>(l)];
             for (int j = 0; j < dh; ++j) {
               const int loc = rp.tm.local(j, lo);
               const double v = acc[j * L + l];
               if (rp.kind == Readout::Kind::Probs) {
-                w.outputs[static_cast<size_t>(s * n_out + rp.out_offset + loc)] += v;
+                w.outputs[static_cast<size_t>(slot * n_out + rp.out_offset + loc)] += v;
               } else if (loc == rp.basis_state) {
-                w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += v;
+                w.outputs[static_cast<size_t>(slot * n_out + rp.out_offset)] += v;
               }
             }
           }
           break;
         }
         case Readout::Kind::Hermitian:
-          outer_slots(w, psi, psi, rp.tm, inner, r);
-          for (index_t s = 0; s < spt; ++s) {
+          outer_slots(s, psi, psi, rp.tm, inner, r);
+          for (index_t k = 0; k < spt; ++k) {
             // <psi|H|psi> = sum_ij H_ij conj(psi_i) psi_j = sum_ij H_ij R[j][i]
-            const MatrixC& rs = r[static_cast<size_t>(s)];
-            w.outputs[static_cast<size_t>(s * n_out + rp.out_offset)] += (rp.h.cwiseProduct(rs.transpose())).sum().real();
+            const MatrixC& rs = r[static_cast<size_t>(k)];
+            w.outputs[static_cast<size_t>(k * n_out + rp.out_offset)] += (rp.h.cwiseProduct(rs.transpose())).sum().real();
           }
           break;
       }
     }
   }
 
-  void seed_lambda(index_t tile, const Real* psi, Real* lam, Workspace<Real>& w, int inner) {
+  void seed_lambda(index_t tile, const Real* psi, Real* lam, Workspace<Real>& w) {
     const index_t spt = geo_.samples_per_tile, n_out = prog_.n_outputs;
+    const int inner = inner_threads_;
     for (index_t s = 0; s < spt; ++s) {
       const bool valid = geo_.valid(tile, static_cast<int>(s));
       for (index_t o = 0; o < n_out; ++o)
-        w.cot[static_cast<size_t>(s * n_out + o)] =
-            valid ? req_.cotangent[(tile * spt + s) * n_out + o] : 0.0;
+        w.cot[static_cast<size_t>(s * n_out + o)] = valid ? req_.cotangent[(tile * spt + s) * n_out + o] : 0.0;
     }
     w.lam.zero();
     static const cdouble kPowI[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
@@ -826,14 +1094,15 @@ class Executor {
           break;
         }
         case Readout::Kind::Hermitian: {
-          std::copy(psi, psi + geo_.tile_reals(), w.scratch.data());
-          apply_plan(rp.h_plan, rp.tm, w.scratch.data(), inner);
+          std::copy(psi, psi + geo_.tile_reals(), w.copy.data());
+          apply_plan(rp.h_plan, rp.tm, w.copy.data(), inner);
           w.wvec.ensure(L);
           for (int l = 0; l < L; ++l)
-            w.wvec[static_cast<size_t>(l)] = static_cast<Real>(w.cot[static_cast<size_t>(geo_.sample_slot(l) * n_out + rp.out_offset)]);
+            w.wvec[static_cast<size_t>(l)] =
+                static_cast<Real>(w.cot[static_cast<size_t>(geo_.sample_slot(l) * n_out + rp.out_offset)]);
           const TargetMap all = map_targets(geo_, {}, {});
           const GroupIndex g = all.groups();
-          sweep(g.count, inner, [&](index_t b, index_t e) { kt_.weighted_axpy(lam, w.scratch.data(), g, w.wvec.data(), b, e); });
+          sweep(g.count, inner, [&](index_t b, index_t e) { kt_.weighted_axpy(lam, w.copy.data(), g, w.wvec.data(), b, e); });
           break;
         }
       }
@@ -873,36 +1142,42 @@ class Executor {
     }
   }
 
-  void backward_op(size_t i, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc, int inner) {
+  // d(loss)/d(angle) per slot of a Pauli rotation or phase, from psi and lambda after the op.
+  void angle_gradient(const OpPlan<Real>& p, Scratch<Real>& s, const Real* psi, const Real* lam, int inner,
+                      double* d_angle) {
+    const index_t spt = geo_.samples_per_tile;
+    s.values.resize(static_cast<size_t>(spt));
+    if (p.op->kind == LoweredOp::Kind::PauliRotation) {
+      // d/dtheta = 2 Im <lambda| G |psi>, G = P/2 on the control-active subspace
+      pauli_inner_slots(s, lam, psi, p.pauli, inner, s.values.data());
+      for (index_t k = 0; k < spt; ++k) d_angle[k] = s.values[static_cast<size_t>(k)].imag();
+      return;
+    }
+    // U = exp(i phi Pi): d/dphi = 2 Re <lambda| i Pi |psi> = -2 Im <lambda|Pi|psi>
+    PauliMap pm;
+    pm.index.groups = p.tm.groups_;
+    pm.lane_sign.assign(static_cast<size_t>(L), 0.0);
+    for (int l = 0; l < L; ++l) pm.lane_sign[static_cast<size_t>(l)] = p.tm.lane_active(l) ? 1.0 : 0.0;
+    pauli_inner_slots(s, lam, psi, pm, inner, s.values.data());
+    for (index_t k = 0; k < spt; ++k) d_angle[k] = -2.0 * s.values[static_cast<size_t>(k)].imag();
+  }
+
+  void backward_op(size_t i, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc) {
     OpPlan<Real>& p = plans_[i];
     const LoweredOp& op = *p.op;
+    const int inner = inner_threads_;
+    Scratch<Real>& s = w.scratch[0];
     const index_t spt = geo_.samples_per_tile;
     std::vector<double> d_angle(static_cast<size_t>(spt), 0.0);
-    std::vector<cdouble> inner_vals(static_cast<size_t>(spt));
     switch (op.kind) {
       case LoweredOp::Kind::Matrix:
         apply_op(i, tile, psi, w, inner, true);
         apply_op(i, tile, lam, w, inner, true);
         break;
       case LoweredOp::Kind::PauliRotation:
-        if (op.has_parameters()) {
-          // d/dtheta = 2 Im <lambda| G |psi>, G = P/2 on the control-active subspace
-          pauli_inner_slots(w, lam, psi, p.pauli, inner, inner_vals.data());
-          for (index_t s = 0; s < spt; ++s) d_angle[static_cast<size_t>(s)] = inner_vals[static_cast<size_t>(s)].imag();
-          chain_angle(op.angle, tile, d_angle.data(), acc);
-        }
-        apply_op(i, tile, psi, w, inner, true);
-        apply_op(i, tile, lam, w, inner, true);
-        break;
       case LoweredOp::Kind::Phase:
         if (op.has_parameters()) {
-          // U = exp(i phi Pi): d/dphi = 2 Re <lambda| i Pi |psi> = -2 Im <lambda|Pi|psi>
-          PauliMap pm;
-          pm.index.groups = p.tm.groups_;
-          pm.lane_sign.assign(static_cast<size_t>(L), 0.0);
-          for (int l = 0; l < L; ++l) pm.lane_sign[static_cast<size_t>(l)] = p.tm.lane_active(l) ? 1.0 : 0.0;
-          pauli_inner_slots(w, lam, psi, pm, inner, inner_vals.data());
-          for (index_t s = 0; s < spt; ++s) d_angle[static_cast<size_t>(s)] = -2.0 * inner_vals[static_cast<size_t>(s)].imag();
+          angle_gradient(p, s, psi, lam, inner, d_angle.data());
           chain_angle(op.angle, tile, d_angle.data(), acc);
         }
         apply_op(i, tile, psi, w, inner, true);
@@ -911,19 +1186,20 @@ class Executor {
       case LoweredOp::Kind::SpecialUnitary: {
         apply_op(i, tile, psi, w, inner, true);
         std::vector<MatrixC> r;
-        outer_slots(w, psi, lam, p.tm, inner, r);
+        outer_slots(s, psi, lam, p.tm, inner, r);
         if (req_.per_sample_weights) {
           const int k = static_cast<int>(op.targets.size());
           std::vector<cdouble> traces(static_cast<size_t>(op.count));
-          for (int s = 0; s < spt; ++s) {
-            if (!geo_.valid(tile, s)) continue;
-            pauli_traces(exp_gradient(p.su, r[static_cast<size_t>(s)]), k, traces.data());
-            for (index_t j = 0; j < op.count; ++j) add_weight(geo_.row(tile, s), op.offset + j, 2.0 * traces[static_cast<size_t>(j)].real(), acc);
+          for (int slot = 0; slot < spt; ++slot) {
+            if (!geo_.valid(tile, slot)) continue;
+            pauli_traces(exp_gradient(p.su, r[static_cast<size_t>(slot)]), k, traces.data());
+            for (index_t j = 0; j < op.count; ++j)
+              add_weight(geo_.row(tile, slot), op.offset + j, 2.0 * traces[static_cast<size_t>(j)].real(), acc);
           }
         } else {
           MatrixC& total = acc->su_r[static_cast<size_t>(p.su_slot)];
-          for (int s = 0; s < spt; ++s)
-            if (geo_.valid(tile, s)) total += r[static_cast<size_t>(s)];
+          for (int slot = 0; slot < spt; ++slot)
+            if (geo_.valid(tile, slot)) total += r[static_cast<size_t>(slot)];
         }
         apply_op(i, tile, lam, w, inner, true);
         break;
@@ -931,7 +1207,7 @@ class Executor {
       case LoweredOp::Kind::Evolution: {
         apply_op(i, tile, psi, w, inner, true);
         std::vector<MatrixC> r;
-        outer_slots(w, psi, lam, p.tm, inner, r);
+        outer_slots(s, psi, lam, p.tm, inner, r);
         evolution_gradient(p, tile, r, w, acc);
         apply_op(i, tile, lam, w, inner, true);
         break;
@@ -942,6 +1218,113 @@ class Executor {
       case LoweredOp::Kind::StatePreparation:
         break;
     }
+  }
+
+  // A segment of commuting ops: every gradient read at its end, then lambda (and, without
+  // saved states, psi) taken back through it.
+  void backward_segment(const Block& b, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc,
+                        bool last) {
+    const LoweredOp::Kind kind = prog_.ops[b.ops[0]].kind;
+    const bool single = b.ops.size() == 1 && kind != LoweredOp::Kind::PauliRotation &&
+                        kind != LoweredOp::Kind::Phase && kind != LoweredOp::Kind::Matrix;
+    if (!checkpointing_) {
+      for (size_t k = b.ops.size(); k-- > 0;) backward_op(b.ops[k], tile, psi, lam, w, acc);
+      return;
+    }
+    if (single) {
+      // Dense blocks need psi before the op: their saved end state taken back through them.
+      // (Embeddings and state preparations need lambda only.)
+      Real* before = nullptr;
+      if (b.checkpoint >= 0) {
+        std::copy(checkpoint(b, w), checkpoint(b, w) + geo_.tile_reals(), w.copy.data());
+        before = w.copy.data();
+      }
+      backward_op(b.ops[0], tile, before, lam, w, acc);
+      return;
+    }
+    if (b.checkpoint < 0) {
+      // Nothing to differentiate: only lambda goes back.
+      if (b.phase_table >= 0) apply_phase(b, lam, true);
+      for (size_t k = b.rest.size(); k-- > 0;) apply_op(b.rest[k], tile, lam, w, inner_threads_, true);
+      return;
+    }
+    const Real* end = checkpoint(b, w);
+    const index_t spt = geo_.samples_per_tile;
+    std::vector<double> d(static_cast<size_t>(spt));
+    if (b.phase_table >= 0) {
+      // d/dtheta_k = Im <lambda| Z_k |psi> = sum_v sigma_k(v) Im(conj(lambda_v) psi_v)
+      Real* t = w.tvec.data();
+      sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, end, v0, v1, t); });
+      // Fixed chunks of vectors, summed in order: thread-independent.
+      std::vector<std::uint64_t> masks;
+      for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
+      const int n_masks = static_cast<int>(masks.size());
+      std::vector<double> sums(masks.size() * L, 0.0);
+      for (int k0 = 0; k0 < n_masks; k0 += 32) {
+        const int nk = std::min(32, n_masks - k0);
+        const double* part = reduce(w.scratch[0], geo_.n_vec, 1, static_cast<index_t>(nk) * L, inner_threads_,
+                                    [&](index_t v0, index_t v1, Real* tmp) {
+                                      kt_.signed_sums(t, masks.data() + k0, nk, v0, v1, tmp);
+                                    });
+        std::copy(part, part + static_cast<size_t>(nk) * L, sums.begin() + static_cast<std::ptrdiff_t>(k0) * L);
+      }
+      for (size_t k = 0; k < b.fused.size(); ++k) {
+        std::fill(d.begin(), d.end(), 0.0);
+        for (int l = 0; l < L; ++l) d[static_cast<size_t>(geo_.sample_slot(l))] += sums[k * L + static_cast<size_t>(l)];
+        chain_angle(prog_.ops[b.fused[k]].angle, tile, d.data(), acc);
+      }
+    }
+    for (size_t i : b.rest) {
+      if (!prog_.ops[i].has_parameters()) continue;
+      angle_gradient(plans_[i], w.scratch[0], end, lam, inner_threads_, d.data());
+      chain_angle(prog_.ops[i].angle, tile, d.data(), acc);
+    }
+    if (last) return;  // nothing before needs lambda
+    if (b.phase_table >= 0) apply_phase(b, lam, true);
+    for (size_t k = b.rest.size(); k-- > 0;) apply_op(b.rest[k], tile, lam, w, inner_threads_, true);
+  }
+
+  void backward_block(const Block& b, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc,
+                      bool last) {
+    if (!b.gather) {
+      backward_segment(b, tile, psi, lam, w, acc, last);
+      return;
+    }
+    // Gradient sums of the block's parametrized ops, per chunk of outer iterations, added in
+    // chunk order afterwards: the same order whether one thread or several ran the chunks.
+    std::vector<size_t> grad_ops;
+    for (size_t i : b.ops)
+      if (prog_.ops[i].has_parameters()) grad_ops.push_back(i);
+    const index_t spt = geo_.samples_per_tile;
+    const index_t n_chunks = (b.n_outer + kOuterChunk - 1) / kOuterChunk;
+    const size_t per_chunk = grad_ops.size() * static_cast<size_t>(spt);
+    w.grad.assign(static_cast<size_t>(n_chunks) * per_chunk, 0.0);
+    for_outer(b, w, [&](index_t chunk, index_t o0, index_t o1, Scratch<Real>& s) {
+      double* sums = w.grad.data() + static_cast<size_t>(chunk) * per_chunk;
+      std::vector<double> d(static_cast<size_t>(spt));
+      for (index_t o = o0; o < o1; ++o) {
+        gather(b, psi, o, s.psi.data());
+        gather(b, lam, o, s.lam.data());
+        size_t g = grad_ops.size();
+        for (size_t k = b.ops.size(); k-- > 0;) {
+          const size_t i = b.ops[k];
+          if (prog_.ops[i].has_parameters()) {
+            --g;
+            angle_gradient(plans_[i], s, s.psi.data(), s.lam.data(), 1, d.data());
+            for (index_t slot = 0; slot < spt; ++slot) sums[g * static_cast<size_t>(spt) + static_cast<size_t>(slot)] += d[static_cast<size_t>(slot)];
+          }
+          apply_op(i, tile, s.psi.data(), w, 1, true);
+          apply_op(i, tile, s.lam.data(), w, 1, true);
+        }
+        scatter(b, s.psi.data(), o, psi);
+        scatter(b, s.lam.data(), o, lam);
+      }
+    });
+    std::vector<double> total(per_chunk, 0.0);
+    for (index_t k = 0; k < n_chunks; ++k)
+      for (size_t j = 0; j < per_chunk; ++j) total[j] += w.grad[static_cast<size_t>(k) * per_chunk + j];
+    for (size_t g = 0; g < grad_ops.size(); ++g)
+      chain_angle(prog_.ops[grad_ops[g]].angle, tile, total.data() + g * static_cast<size_t>(spt), acc);
   }
 
   void evolution_gradient(const OpPlan<Real>& p, index_t tile, const std::vector<MatrixC>& r, Workspace<Real>& w,
@@ -1017,11 +1400,12 @@ class Executor {
 
   // ---------------------------------------------------------------------------------------
 
-  void process_tile(index_t tile, Workspace<Real>& w, SegmentAcc* acc, int inner) {
+  void process_tile(index_t tile, Workspace<Real>& w, SegmentAcc* acc) {
     Real* psi = w.psi.data();
+    prepare_tile(tile, w);
     init_state(tile, psi, w);
-    for (size_t i = 0; i < plans_.size(); ++i) apply_op(i, tile, psi, w, inner, false);
-    if (req_.outputs != nullptr || backward_) readouts(psi, w, inner);
+    for (const Block& b : blocks_) forward_block(b, tile, psi, w);
+    if (req_.outputs != nullptr || backward_) readouts(psi, w);
     const index_t n_out = prog_.n_outputs;
     for (int s = 0; s < geo_.samples_per_tile; ++s) {
       if (!geo_.valid(tile, s)) continue;
@@ -1032,8 +1416,10 @@ class Executor {
     }
     if (!backward_) return;
     Real* lam = w.lam.data();
-    seed_lambda(tile, psi, lam, w, inner);
-    for (size_t i = plans_.size(); i-- > 0;) backward_op(i, tile, psi, lam, w, acc, inner);
+    seed_lambda(tile, psi, lam, w);
+    // Blocks before the first one with parameters need no gradient, and the first one no
+    // un-applying after its gradients.
+    for (size_t b = blocks_.size(); b-- > first_needed_;) backward_block(blocks_[b], tile, psi, lam, w, acc, b == first_needed_);
   }
 
   void write_state(const Real* psi, int slot, cdouble* out) const {
@@ -1052,11 +1438,17 @@ class Executor {
   const KernelTable<Real>& kt_;
   Geometry geo_;
   int threads_ = 1;
+  int inner_threads_ = 1;
   bool backward_ = false;
   bool tile_parallel_ = false;
-  bool needs_scratch_ = false;
+  bool needs_copy_ = false;
   int n_segments_ = 1;
   index_t max_reduction_reals_ = 2 * L;
+  std::vector<Block> blocks_;
+  std::vector<std::pair<AlignedBuffer<Real>, AlignedBuffer<Real>>> phase_tables_;
+  bool checkpointing_ = false;
+  std::size_t n_checkpoints_ = 0;
+  std::size_t first_needed_ = 0;  // first block with parameters
   std::vector<OpPlan<Real>> plans_;
   std::vector<ReadoutPlan<Real>> readouts_;
   std::vector<std::pair<index_t, int>> evo_keys_;
@@ -1115,10 +1507,17 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
 
 void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
   check_request(program, request);
+  // Small tiles are compute-bound: absorbing Clifford gates saves their sweeps. (Large tiles
+  // keep them, so that gathered blocks stay local; exported states must be the real ones.)
+  const int lanes = options.precision == Precision::F32 ? kernels::kLanes<float> : kernels::kLanes<double>;
+  const bool absorb = options.fuse && request.states == nullptr &&
+                      Geometry::make(program.n_qubits, request.batch, lanes).nvb <= kMaxAbsorbBits;
+  const LoweredProgram absorbed = absorb ? schedule_commuting(absorb_cliffords(program)) : LoweredProgram{};
+  const LoweredProgram& run = absorb ? absorbed : program;
   if (options.precision == Precision::F32) {
-    Executor<float>(program, options, request).run();
+    Executor<float>(run, options, request).run();
   } else {
-    Executor<double>(program, options, request).run();
+    Executor<double>(run, options, request).run();
   }
 }
 

@@ -33,6 +33,17 @@ Geometry Geometry::make(int n_qubits, index_t batch, int lanes) {
   return g;
 }
 
+Geometry Geometry::sub_block(std::uint64_t mask) const {
+  Geometry g = *this;
+  g.vec_map.assign(static_cast<size_t>(nvb), -1);
+  int local = 0;
+  for (int b = 0; b < nvb; ++b)
+    if (mask >> b & 1) g.vec_map[static_cast<size_t>(b)] = local++;
+  g.nvb = local;
+  g.n_vec = index_t{1} << local;
+  return g;
+}
+
 TargetMap map_targets(const Geometry& geo, const std::vector<int>& targets, const std::vector<int>& controls) {
   TargetMap m;
   m.k = static_cast<int>(targets.size());

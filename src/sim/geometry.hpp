@@ -22,13 +22,20 @@ struct Geometry {
   index_t samples_per_tile = 0;
   index_t n_tiles = 0;
   index_t batch = 0;
+  /// For a gathered sub-block: local position of each global vector bit (-1 if absent).
+  std::vector<int> vec_map;
 
   static Geometry make(int n_qubits, index_t batch, int lanes);
+  /// The geometry of a sub-block made of the global vector bits in `mask`, renumbered from 0.
+  Geometry sub_block(std::uint64_t mask) const;
 
   int storage_bit(int q) const { return n - 1 - q; }
   bool in_lane(int q) const { return storage_bit(q) < lq; }
   int lane_bit(int q) const { return sb + storage_bit(q); }  // bit of the lane number
-  int vec_bit(int q) const { return storage_bit(q) - lq; }
+  int vec_bit(int q) const {
+    const int global = storage_bit(q) - lq;
+    return vec_map.empty() ? global : vec_map[static_cast<size_t>(global)];
+  }
   int sample_slot(int lane) const { return lane & ((1 << sb) - 1); }
   int lane_amp(int lane) const { return lane >> sb; }
   /// Reals in one tile.

@@ -52,6 +52,9 @@ struct LoweredProgram {
   std::vector<LoweredOp> ops;
   std::vector<Readout> readouts;
   index_t n_outputs = 0;
+  /// Segments of mutually commuting ops (see schedule.hpp): one past the last op of each.
+  /// Empty means one op per segment.
+  std::vector<size_t> segment_ends;
 };
 
 LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readouts);

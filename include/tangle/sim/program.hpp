@@ -25,6 +25,9 @@ struct RunOptions {
   int threads = 0;
   /// Bytes the run may allocate; 0 means the memory the machine has available now.
   std::uint64_t memory_limit = 0;
+  /// Apply consecutive gates in cache-sized groups (one pass over memory per group instead of
+  /// one per gate). Off gives the plain gate-by-gate sweep, for comparison and tests.
+  bool fuse = true;
 };
 
 namespace detail {

@@ -1,0 +1,181 @@
+#include "bench.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "tangle/core/memory.hpp"
+#include "tangle/core/parallel.hpp"
+#include "tangle/diff/adjoint.hpp"
+#include "tangle/sim/program.hpp"
+
+namespace tangle::cli {
+namespace {
+
+double seconds(const std::function<void()>& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median_seconds(int repeats, const std::function<void()>& f) {
+  f();  // warm-up: page faults, first-touch, caches
+  std::vector<double> t;
+  for (int r = 0; r < repeats; ++r) t.push_back(seconds(f));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// W10 / W16: RY(x_i) on qubit i; 4 layers of [RY(w), RZ(w) on every qubit; CNOT(i, i+1 mod n)]; <Z_0>.
+Program layered_workload(int n) {
+  Circuit c(n);
+  const ParamBlock x = c.inputs(n);
+  const ParamBlock w = c.weights(8 * n);
+  for (int i = 0; i < n; ++i) c.ry(x[i], i);
+  index_t k = 0;
+  for (int layer = 0; layer < 4; ++layer) {
+    for (int i = 0; i < n; ++i) {
+      c.ry(w[k++], i);
+      c.rz(w[k++], i);
+    }
+    for (int i = 0; i < n; ++i) c.cnot(i, (i + 1) % n);
+  }
+  return Program(std::move(c), {Readout::expval(pauli_z(0))});
+}
+
+// G: one dense (complex) one-qubit gate on each qubit in turn, `sweeps` times.
+Program gate_workload(int n, int sweeps) {
+  const double a = 0.3, b = 1.1, g = -0.7;  // a generic U3, written as a dense matrix
+  const std::vector<cdouble> u = {std::cos(a / 2), -std::polar(1.0, g) * std::sin(a / 2),
+                                  std::polar(1.0, b) * std::sin(a / 2), std::polar(1.0, b + g) * std::cos(a / 2)};
+  Circuit c(n);
+  for (int s = 0; s < sweeps; ++s)
+    for (int q = 0; q < n; ++q) c.unitary(u, {q});
+  return Program(std::move(c), {Readout::expval(pauli_z(0))});
+}
+
+struct Row {
+  std::string workload;
+  int qubits = 0;
+  index_t batch = 0;
+  int threads = 0;
+  Precision precision = Precision::F64;
+  double forward = 0, gradient = 0, gb_per_s = 0, bandwidth = 0;
+};
+
+Row run_layered(const char* name, int n, index_t batch, int threads, Precision precision, int repeats) {
+  const Program p = layered_workload(n);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-M_PI, M_PI);
+  std::vector<double> x(static_cast<size_t>(batch * n)), g(static_cast<size_t>(batch), 1.0);
+  for (double& v : x) v = u(rng);
+  const std::vector<double> w = p.circuit().initial_weights(11);
+  std::vector<double> y(static_cast<size_t>(batch)), dw(w.size()), dx(x.size());
+  RunOptions o;
+  o.threads = threads;
+  o.precision = precision;
+  Row r{name, n, batch, threads, precision};
+  r.forward = static_cast<double>(batch) /
+              median_seconds(repeats, [&] { forward<double>(p, x.data(), batch, w.data(), y.data(), o); });
+  r.gradient = static_cast<double>(batch) / median_seconds(repeats, [&] {
+                 vjp<double>(p, x.data(), batch, w.data(), g.data(), y.data(), dw.data(), dx.data(), o);
+               });
+  return r;
+}
+
+// In-place sweep x = a x + b over an array far larger than the last-level cache: the access
+// pattern of a gate on a large state (every byte read once and written once).
+double inplace_bandwidth(int threads, int repeats) {
+  const size_t n = size_t{1} << 26;  // 512 MiB of doubles
+  AlignedBuffer<double> x(n);
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (size_t i = 0; i < n; ++i) x[i] = 1.0;  // first touch by the threads that sweep
+  const double t = median_seconds(repeats, [&] {
+    double* d = x.data();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (size_t i = 0; i < n; ++i) d[i] = 0.999 * d[i] + 0.001;
+  });
+  return 2.0 * static_cast<double>(n * sizeof(double)) / t / 1e9;
+}
+
+Row run_gate(int n, int threads, Precision precision, int repeats) {
+  const size_t amp = precision == Precision::F32 ? 8 : 16;
+  check_allocation((std::uint64_t{1} << n) * amp * 2, 0, "the G workload");
+  RunOptions o;
+  o.threads = threads;
+  o.precision = precision;
+  // Time 1 and 1 + k sweeps; the difference is k n gates without the state's set-up and readout.
+  // Small registers get more sweeps so that the difference stays well above timer noise.
+  const int k = std::max(1, 1 << std::max(0, 26 - n));
+  const Program one = gate_workload(n, 1), more = gate_workload(n, 1 + k);
+  double y = 0;
+  const double t1 = median_seconds(repeats, [&] { forward<double>(one, nullptr, 1, nullptr, &y, o); });
+  const double t2 = median_seconds(repeats, [&] { forward<double>(more, nullptr, 1, nullptr, &y, o); });
+  const double bytes = 2.0 * k * n * static_cast<double>(std::uint64_t{1} << n) * static_cast<double>(amp);
+  Row r{"G", n, 1, threads, precision};
+  r.gb_per_s = bytes / std::max(t2 - t1, 1e-9) / 1e9;
+  // The machine's bandwidth is measured right before, so that both see the same conditions
+  // (on shared virtual machines it can change between runs).
+  r.bandwidth = inplace_bandwidth(threads, repeats);
+  return r;
+}
+
+void print(const Row& r, bool json) {
+  if (json) {
+    nlohmann::json j;
+    j["workload"] = r.workload;
+    j["qubits"] = r.qubits;
+    if (r.workload == "G") {
+      j["threads"] = r.threads;
+      j["precision"] = std::string(precision_name(r.precision));
+      j["gb_per_s"] = std::round(r.gb_per_s * 100) / 100;
+      j["bandwidth_gb_per_s"] = std::round(r.bandwidth * 100) / 100;
+      j["fraction_of_bandwidth"] = std::round(r.gb_per_s / r.bandwidth * 1000) / 1000;
+    } else {
+      j["batch"] = r.batch;
+      j["threads"] = r.threads;
+      j["precision"] = std::string(precision_name(r.precision));
+      j["forward_samples_per_s"] = std::round(r.forward);
+      j["gradient_samples_per_s"] = std::round(r.gradient);
+    }
+    std::printf("%s\n", j.dump().c_str());
+  } else if (r.workload == "G") {
+    std::printf("%-8s %6d %7d %7d %9s %14.1f GB/s   %5.1f %% of %.1f GB/s (in-place sweep, same run)\n", r.workload.c_str(), r.qubits, 1,
+                r.threads, std::string(precision_name(r.precision)).c_str(), r.gb_per_s,
+                100.0 * r.gb_per_s / r.bandwidth, r.bandwidth);
+  } else {
+    std::printf("%-8s %6d %7lld %7d %9s %14.0f %20.0f\n", r.workload.c_str(), r.qubits, static_cast<long long>(r.batch),
+                r.threads, std::string(precision_name(r.precision)).c_str(), r.forward, r.gradient);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& options) {
+  const int threads = resolve_threads(options.threads);
+  const bool all = options.workload == "all";
+  if (!options.json) {
+    std::printf("tangle bench: %d thread%s, medians of %d runs (samples/s; G: effective GB/s read + written)\n",
+                threads, threads == 1 ? "" : "s", options.repeats);
+    std::printf("%-8s %6s %7s %7s %9s %14s %20s\n", "workload", "qubits", "batch", "threads", "precision",
+                "forward/s", "forward+gradient/s");
+  }
+  for (Precision p : options.precisions) {
+    if (all || options.workload == "W10") print(run_layered("W10", 10, 1000, threads, p, options.repeats), options.json);
+    if (all || options.workload == "W16") print(run_layered("W16", 16, 100, threads, p, options.repeats), options.json);
+  }
+  if (all || options.workload == "G") {
+    for (Precision p : options.precisions)
+      for (int n : options.g_qubits) print(run_gate(n, threads, p, options.repeats), options.json);
+  }
+  return 0;
+}
+
+}  // namespace tangle::cli

@@ -1,0 +1,23 @@
+// `tangle bench`: the standard workloads, timed side by side in one run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tangle/core/types.hpp"
+
+namespace tangle::cli {
+
+struct BenchOptions {
+  std::string workload = "all";             // W10, W16, G or all
+  int threads = 0;                          // 0 = every core
+  std::vector<Precision> precisions = {Precision::F64, Precision::F32};
+  bool json = false;
+  int repeats = 5;                          // timings are medians of this many runs
+  std::vector<int> g_qubits = {20, 22, 24, 26};
+};
+
+/// Runs the selected workloads and prints a table (or JSON lines); returns the exit code.
+int run_bench(const BenchOptions& options);
+
+}  // namespace tangle::cli

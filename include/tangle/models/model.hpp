@@ -1,0 +1,58 @@
+// The model zoo: each published model, its default configuration and the paper's numbers.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tangle::models {
+
+using Json = nlohmann::json;
+
+/// A classifier: classical and quantum layers in one torch module, [B, ...] -> [B, classes] logits.
+class Model : public ::torch::nn::Module {
+ public:
+  virtual ::torch::Tensor forward(const ::torch::Tensor& x) = 0;
+  /// Its quantum circuits as text (what `tangle draw MODEL` prints).
+  virtual std::string draw() const = 0;
+};
+
+/// What a model is built for: the shape of one preprocessed sample and the number of classes.
+struct DataShape {
+  std::vector<std::int64_t> sample_shape;
+  std::int64_t n_classes = 0;
+};
+
+/// A number a paper reports, for docs/results.md and `tangle models`.
+struct PaperNumber {
+  std::string dataset;
+  double accuracy = 0.0;  // percent
+  std::string note;
+};
+
+/// Where the training data comes from, which decides a model's default preprocessing.
+enum class DataKind { Digits, Mnist, Table };
+
+struct ModelSpec {
+  std::string name;
+  std::string summary;  // one line
+  std::string paper;    // authors, title, reference
+  /// The default configuration for a data kind: {"model": {...}, "preprocess": [...], "train": {...}}.
+  std::function<Json(DataKind)> defaults;
+  std::function<std::shared_ptr<Model>(const Json& model_config, const DataShape& shape)> build;
+  std::vector<PaperNumber> paper_numbers;
+};
+
+/// Every registered model, in a fixed order.
+const std::vector<ModelSpec>& zoo();
+/// The model of that name; ValueError listing the known names otherwise.
+const ModelSpec& find_model(const std::string& name);
+
+/// Training defaults shared by the zoo (each model overrides what its paper used).
+Json default_train_config();
+
+}  // namespace tangle::models

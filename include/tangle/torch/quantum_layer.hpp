@@ -1,0 +1,72 @@
+// A tangle circuit as a LibTorch layer: weights are one registered parameter, forward runs the
+// whole batch in one call, and backward is the core's batched vector-Jacobian product, so
+// gradients reach the weights and the inputs (and through them any classical layer before).
+//
+//   auto layer = tangle::torch::QuantumLayer(circuit, {tangle::Readout::expval(tangle::pauli_z(0))});
+//   torch::Tensor y = layer(x);  // x: [B, n_inputs] or [n_inputs], float32 or float64
+//
+// The simulation precision follows the input dtype (complex64 for float32, complex128 for
+// float64); the weights are cast to the input dtype inside the graph. CPU tensors only.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tangle/sim/program.hpp"
+
+namespace tangle::torch {
+
+struct LayerOptions {
+  int threads = 0;         // 0 = every core OpenMP offers; results do not depend on it
+  std::uint64_t seed = 0;  // weights initialized by each weight block's rule from this seed
+};
+
+/// y = f(inputs; weights), differentiable in both. `inputs` [B, n_inputs] and `weights` [n_weights]
+/// must have the same floating dtype (float32 or float64) and live on the CPU.
+::torch::Tensor quantum_apply(const std::shared_ptr<const Program>& program, const ::torch::Tensor& inputs,
+                              const ::torch::Tensor& weights, int threads = 0);
+
+/// The custom autograd function behind quantum_apply (usable directly by LibTorch code).
+class QuantumFunction : public ::torch::autograd::Function<QuantumFunction> {
+ public:
+  static ::torch::Tensor forward(::torch::autograd::AutogradContext* ctx, const ::torch::Tensor& inputs,
+                                 const ::torch::Tensor& weights, std::shared_ptr<const Program> program,
+                                 std::int64_t threads);
+  static ::torch::autograd::variable_list backward(::torch::autograd::AutogradContext* ctx,
+                                                   ::torch::autograd::variable_list grad_outputs);
+};
+
+class QuantumLayerImpl : public ::torch::nn::Module {
+ public:
+  QuantumLayerImpl(Circuit circuit, std::vector<Readout> readouts, LayerOptions options = {});
+  QuantumLayerImpl(std::shared_ptr<const Program> program, LayerOptions options = {});
+
+  /// [B, n_inputs] -> [B, n_outputs], or [n_inputs] -> [n_outputs].
+  ::torch::Tensor forward(const ::torch::Tensor& inputs);
+
+  /// Re-draws the weights by each block's initialization rule.
+  void reset_parameters(std::uint64_t seed);
+
+  const Program& program() const { return *program_; }
+  std::shared_ptr<const Program> shared_program() const { return program_; }
+  index_t n_outputs() const { return program_->n_outputs(); }
+
+  ::torch::Tensor weights;
+
+ private:
+  std::shared_ptr<const Program> program_;
+  LayerOptions options_;
+};
+
+// TORCH_MODULE(QuantumLayer) written out: the macro names torch::nn unqualified, which inside
+// tangle::torch would mean tangle::torch::nn.
+class QuantumLayer : public ::torch::nn::ModuleHolder<QuantumLayerImpl> {
+ public:
+  using ::torch::nn::ModuleHolder<QuantumLayerImpl>::ModuleHolder;
+  using Impl = QuantumLayerImpl;
+};
+
+}  // namespace tangle::torch

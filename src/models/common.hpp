@@ -1,0 +1,43 @@
+// Helpers shared by the zoo's model files.
+#pragma once
+
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "tangle/core/error.hpp"
+#include "tangle/io/draw.hpp"
+#include "tangle/models/model.hpp"
+#include "tangle/torch/quantum_layer.hpp"
+
+namespace tangle::models {
+
+inline std::vector<int> iota_wires(int n) {
+  std::vector<int> w(static_cast<size_t>(n));
+  std::iota(w.begin(), w.end(), 0);
+  return w;
+}
+
+inline std::int64_t numel(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
+/// Options every quantum layer of a model takes from its configuration.
+inline tangle::torch::LayerOptions layer_options(const Json& c, std::uint64_t salt = 0) {
+  tangle::torch::LayerOptions o;
+  o.threads = c.value("threads", 0);
+  o.seed = c.value("seed", std::uint64_t{0}) * 1000003ULL + salt;
+  return o;
+}
+
+/// A titled drawing of a layer's circuit and readouts.
+inline std::string draw_layer(const std::string& title, const tangle::torch::QuantumLayerImpl& layer) {
+  return title + "\n" + tangle::draw(layer.program().circuit(), layer.program().readouts());
+}
+
+ModelSpec hybrid_spec();
+ModelSpec reuploading_spec();
+
+}  // namespace tangle::models

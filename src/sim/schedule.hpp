@@ -1,0 +1,19 @@
+// Groups a program's ops into segments of mutually commuting ops, moving each op as early as
+// the ops it commutes with allow, and merging rotations about the same Pauli word.
+//
+// Inside a segment every op commutes with every other, so the gradient of each of its ops can be
+// read at the segment's end, <lambda| G |psi> with both states taken there, and a diagonal
+// segment's rotations can be applied as one phase per basis state.
+#pragma once
+
+#include "lowered.hpp"
+
+namespace tangle::detail {
+
+/// The scheduled program; out.segment_ends[s] is one past the last op of segment s.
+LoweredProgram schedule_commuting(const LoweredProgram& program);
+
+/// True if the op is diagonal in the computational basis.
+bool is_diagonal(const LoweredOp& op);
+
+}  // namespace tangle::detail

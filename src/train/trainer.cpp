@@ -1,0 +1,629 @@
+#include "tangle/train/trainer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "progress.hpp"
+#include "tangle/core/error.hpp"
+#include "tangle/core/random.hpp"
+#include "tangle/train/pipeline.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tangle::train {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+// Test rows of sets without their own test split are chosen with this fixed seed, so that every
+// run and every `tangle eval` sees the same test set whatever the training seed.
+constexpr std::uint64_t kTestSplitSeed = 20240719;
+
+Json merge(Json base, const Json& over) {
+  if (!base.is_object() || !over.is_object()) return over;
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()].is_object() && it->is_object()) {
+      base[it.key()] = merge(base[it.key()], *it);
+    } else {
+      base[it.key()] = *it;
+    }
+  }
+  return base;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuntimeError(detail::concat("cannot read ", path));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Json read_json(const std::string& path) {
+  try {
+    return Json::parse(read_file(path));
+  } catch (const Json::parse_error& e) {
+    throw ValueError(detail::concat(path, ": not valid JSON: ", e.what()));
+  }
+}
+
+std::string timestamp() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+  return buf;
+}
+
+::torch::Dtype dtype_of(const std::string& precision) {
+  TANGLE_CHECK(precision == "f32" || precision == "f64", "precision '", precision, "' is not f32 or f64");
+  return precision == "f32" ? ::torch::kFloat32 : ::torch::kFloat64;
+}
+
+models::DataShape shape_of(const data::Dataset& d) {
+  models::DataShape s;
+  for (std::int64_t i = 1; i < d.features.dim(); ++i) s.sample_shape.push_back(d.features.size(i));
+  s.n_classes = d.n_classes();
+  return s;
+}
+
+// Everything about a run that is rebuilt from its config.json.
+struct Setup {
+  Json config;
+  const models::ModelSpec* spec = nullptr;
+  LoadedData data;
+  data::Dataset train_raw, val_raw;
+  data::Dataset train, val, test;  // preprocessed
+  std::shared_ptr<Pipeline> pipeline;
+  std::shared_ptr<models::Model> model;
+  ::torch::Dtype dtype = ::torch::kFloat32;
+};
+
+// Data, splits, preprocessing fitted on the training split, and the model, from a config.
+// (A resumed or evaluated run then loads its saved preprocessing state and calls reapply.)
+Setup build(const Json& config) {
+  Setup s;
+  s.config = config;
+  s.spec = &models::find_model(config.at("model_name").get<std::string>());
+  const Json& t = config.at("train");
+  DataSource source{config["data"].value("dataset", ""), config["data"].value("path", "")};
+  s.data = load_data(source, t.at("test_fraction").get<double>());
+  std::tie(s.train_raw, s.val_raw) =
+      data::split(s.data.split.train, t.at("val_fraction").get<double>(), t.at("seed").get<std::uint64_t>());
+  s.pipeline = std::make_shared<Pipeline>(config.at("preprocess"));
+  s.train = s.pipeline->fit_apply(s.train_raw);
+  s.val = s.pipeline->apply(s.val_raw);
+  s.test = s.pipeline->apply(s.data.split.test);
+  s.dtype = dtype_of(t.at("precision").get<std::string>());
+  const int threads = t.at("threads").get<int>();
+  if (threads > 0) at::set_num_threads(threads);
+  if (config.contains("sample_shape")) {
+    const auto want = config["sample_shape"].get<std::vector<std::int64_t>>();
+    const auto got = shape_of(s.train).sample_shape;
+    if (got != want) {
+      throw ValueError(detail::concat("the data in ", s.data.description, " gives samples of shape ", Json(got).dump(),
+                                      " after preprocessing, but the model was built for ", Json(want).dump()));
+    }
+  }
+  ::torch::manual_seed(t.at("seed").get<std::uint64_t>());
+  Json model_config = config.at("model");
+  model_config["threads"] = threads;
+  model_config["seed"] = t.at("seed");
+  s.model = s.spec->build(model_config, shape_of(s.train));
+  s.model->to(s.dtype);
+  return s;
+}
+
+void reapply(Setup& s) {
+  s.train = s.pipeline->apply(s.train_raw, true);
+  s.val = s.pipeline->apply(s.val_raw);
+  s.test = s.pipeline->apply(s.data.split.test);
+}
+
+struct Scores {
+  double loss = 0.0;
+  double accuracy = 0.0;
+  ::torch::Tensor predictions;
+};
+
+::torch::Tensor loss_of(const std::string& kind, const ::torch::Tensor& logits, const ::torch::Tensor& labels) {
+  if (kind == "mse") {
+    const ::torch::Tensor target = ::torch::one_hot(labels, logits.size(1)).to(logits.scalar_type());
+    return ::torch::mse_loss(logits, target);
+  }
+  return ::torch::nn::functional::cross_entropy(logits, labels);
+}
+
+Scores score(models::Model& model, const data::Dataset& d, ::torch::Dtype dtype, const std::string& loss_kind) {
+  ::torch::NoGradGuard no_grad;
+  model.eval();
+  Scores s;
+  std::vector<::torch::Tensor> predictions;
+  double loss_sum = 0.0;
+  const std::int64_t n = d.size(), batch = 1024;
+  for (std::int64_t i = 0; i < n; i += batch) {
+    const std::int64_t m = std::min(batch, n - i);
+    const ::torch::Tensor logits = model.forward(d.features.narrow(0, i, m).to(dtype));
+    loss_sum += loss_of(loss_kind, logits, d.labels.narrow(0, i, m)).item<double>() * static_cast<double>(m);
+    predictions.push_back(logits.argmax(1));
+  }
+  model.train();
+  s.predictions = ::torch::cat(predictions);
+  s.loss = loss_sum / static_cast<double>(n);
+  s.accuracy = s.predictions.eq(d.labels).sum().item<double>() / static_cast<double>(n);
+  return s;
+}
+
+std::unique_ptr<::torch::optim::Optimizer> make_optimizer(const Json& t, models::Model& model) {
+  const std::string kind = t.at("optimizer").get<std::string>();
+  const double lr = t.at("lr").get<double>();
+  TANGLE_CHECK(lr > 0.0 && std::isfinite(lr), "learning rate ", lr, " must be positive");
+  if (kind == "adam") return std::make_unique<::torch::optim::Adam>(model.parameters(), ::torch::optim::AdamOptions(lr));
+  if (kind == "sgd")
+    return std::make_unique<::torch::optim::SGD>(
+        model.parameters(), ::torch::optim::SGDOptions(lr).momentum(t.value("momentum", 0.9)));
+  throw ValueError(detail::concat("unknown optimizer '", kind, "' (known: adam, sgd)"));
+}
+
+// Progress through training, saved in every checkpoint.
+struct State {
+  std::int64_t epoch = 0;  // completed epochs
+  std::int64_t step = 0;   // completed steps of the current epoch
+  double loss_sum = 0.0, correct = 0.0, seen = 0.0;
+  std::int64_t best_epoch = 0;
+  double best_val = -1.0;
+  double seconds = 0.0;  // training time so far
+  double epoch_seconds = 0.0;
+};
+
+std::string serialize(const std::function<void(::torch::serialize::OutputArchive&)>& write) {
+  ::torch::serialize::OutputArchive archive;
+  write(archive);
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+void save_model_file(const std::string& path, models::Model& model, const Pipeline& pipeline) {
+  atomic_write(path, serialize([&](::torch::serialize::OutputArchive& a) {
+                 ::torch::serialize::OutputArchive m, p;
+                 model.save(m);
+                 pipeline.save(p);
+                 a.write("model", m);
+                 a.write("pipeline", p);
+               }));
+}
+
+void save_checkpoint(const std::string& path, models::Model& model, const Pipeline& pipeline,
+                     ::torch::optim::Optimizer& optimizer, const State& st) {
+  atomic_write(path, serialize([&](::torch::serialize::OutputArchive& a) {
+                 ::torch::serialize::OutputArchive m, p, o;
+                 model.save(m);
+                 pipeline.save(p);
+                 optimizer.save(o);
+                 a.write("model", m);
+                 a.write("pipeline", p);
+                 a.write("optimizer", o);
+                 a.write("progress", ::torch::tensor({st.epoch, st.step, st.best_epoch}, ::torch::kInt64));
+                 a.write("sums", ::torch::tensor({st.loss_sum, st.correct, st.seen, st.best_val, st.seconds,
+                                                  st.epoch_seconds},
+                                                 ::torch::kFloat64));
+               }));
+}
+
+State load_checkpoint(const std::string& path, models::Model& model, Pipeline& pipeline,
+                      ::torch::optim::Optimizer& optimizer) {
+  ::torch::serialize::InputArchive a;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error& e) {
+    throw RuntimeError(detail::concat(path, ": cannot read the checkpoint (", e.what_without_backtrace(), ")"));
+  }
+  ::torch::serialize::InputArchive m, p, o;
+  a.read("model", m);
+  a.read("pipeline", p);
+  a.read("optimizer", o);
+  model.load(m);
+  pipeline.load(p);
+  optimizer.load(o);
+  ::torch::Tensor progress, sums;
+  a.read("progress", progress);
+  a.read("sums", sums);
+  State st;
+  st.epoch = progress[0].item<std::int64_t>();
+  st.step = progress[1].item<std::int64_t>();
+  st.best_epoch = progress[2].item<std::int64_t>();
+  st.loss_sum = sums[0].item<double>();
+  st.correct = sums[1].item<double>();
+  st.seen = sums[2].item<double>();
+  st.best_val = sums[3].item<double>();
+  st.seconds = sums[4].item<double>();
+  st.epoch_seconds = sums[5].item<double>();
+  return st;
+}
+
+// Keeps the first `epochs` lines of metrics.jsonl (a run interrupted between writing a line and
+// its checkpoint would otherwise repeat an epoch).
+void truncate_metrics(const std::string& path, std::int64_t epochs) {
+  if (!fs::exists(path)) return;
+  std::istringstream in(read_file(path));
+  std::string line, kept;
+  std::int64_t n = 0;
+  while (n < epochs && std::getline(in, line)) {
+    kept += line + "\n";
+    ++n;
+  }
+  atomic_write(path, kept);
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+  out.flush();
+  if (!out) throw RuntimeError(detail::concat("cannot write ", path));
+}
+
+std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int64_t epoch) {
+  std::vector<std::int64_t> order(static_cast<size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  SplitMix64 rng(seed * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(epoch) + 1);
+  for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[rng.below(k)]);
+  return order;
+}
+
+Json confusion_json(const ::torch::Tensor& predictions, const ::torch::Tensor& labels, std::int64_t classes,
+                    std::vector<double>* per_class, std::vector<std::vector<std::int64_t>>* matrix) {
+  matrix->assign(static_cast<size_t>(classes), std::vector<std::int64_t>(static_cast<size_t>(classes), 0));
+  const auto p = predictions.accessor<std::int64_t, 1>();
+  const auto l = labels.accessor<std::int64_t, 1>();
+  for (std::int64_t i = 0; i < labels.size(0); ++i) (*matrix)[static_cast<size_t>(l[i])][static_cast<size_t>(p[i])]++;
+  per_class->assign(static_cast<size_t>(classes), 0.0);
+  for (std::int64_t c = 0; c < classes; ++c) {
+    std::int64_t total = 0;
+    for (std::int64_t k = 0; k < classes; ++k) total += (*matrix)[static_cast<size_t>(c)][static_cast<size_t>(k)];
+    (*per_class)[static_cast<size_t>(c)] =
+        total > 0 ? static_cast<double>((*matrix)[static_cast<size_t>(c)][static_cast<size_t>(c)]) / total : 0.0;
+  }
+  return Json(*matrix);
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Plots by an external plotting tool (matplotlib); training never fails because of it.
+std::string make_plots(const std::string& run_dir) {
+  const char* python = std::getenv("TANGLE_PLOT_PYTHON");
+  const char* script = std::getenv("TANGLE_PLOT_SCRIPT");
+  const std::string py = python ? python : TANGLE_DEFAULT_PYTHON;
+  const std::string sc = script ? script : TANGLE_SOURCE_DIR "/scripts/plot_run.py";
+  if (!fs::exists(sc)) return "plots skipped: plotting script " + sc + " not found";
+  const std::string log = run_dir + "/plots.log";
+  const std::string cmd = shell_quote(py) + " " + shell_quote(sc) + " " + shell_quote(run_dir) + " > " +
+                          shell_quote(log) + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::string detail_text;
+  if (fs::exists(log)) {
+    detail_text = read_file(log);
+    while (!detail_text.empty() && (detail_text.back() == '\n' || detail_text.back() == ' ')) detail_text.pop_back();
+  }
+  if (rc == 0) {
+    fs::remove(log);
+    return "plots: loss.png, accuracy.png, confusion.png, circuit.png";
+  }
+  const auto newline = detail_text.rfind('\n');
+  return "plots skipped: " + (detail_text.empty() ? std::string("plotting tool failed (") + py + ")"
+                                                  : detail_text.substr(newline == std::string::npos ? 0 : newline + 1));
+}
+
+}  // namespace
+
+void request_stop() { g_stop.store(true); }
+
+void atomic_write(const std::string& path, const std::string& bytes) {
+  const fs::path target(path);
+  const std::string tmp = (target.parent_path() / ("." + target.filename().string() + ".tmp" +
+                                                   std::to_string(::getpid())))
+                              .string();
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw RuntimeError(detail::concat("cannot create ", tmp));
+  std::size_t done = 0;
+  bool ok = true;
+  while (done < bytes.size()) {
+    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w <= 0) {
+      ok = false;
+      break;
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw RuntimeError(detail::concat("cannot write ", path, " (the previous file, if any, is unchanged)"));
+  }
+}
+
+LoadedData load_data(const DataSource& source, double test_fraction) {
+  TANGLE_CHECK(source.dataset.empty() || source.path.empty(), "give a data set name or a data path, not both");
+  LoadedData out;
+  if (!source.path.empty()) {
+    const fs::path p(source.path);
+    TANGLE_CHECK(fs::exists(p), "data path ", source.path, " does not exist");
+    if (fs::is_directory(p)) {
+      out.split = data::read_idx_folder(source.path);
+      out.kind = models::DataKind::Mnist;
+      out.description = "IDX folder " + source.path;
+      return out;
+    }
+    data::Dataset all = data::read_csv(source.path);
+    auto [train, test] = data::split(all, test_fraction, kTestSplitSeed);
+    out.split = {train, test};
+    out.kind = models::DataKind::Table;
+    out.description = "CSV file " + source.path;
+    return out;
+  }
+  const std::string name = source.dataset.empty() ? "digits" : source.dataset;
+  data::Dataset all = data::builtin(name);
+  auto [train, test] = data::split(all, test_fraction, kTestSplitSeed);
+  out.split = {train, test};
+  out.kind = name == "digits" ? models::DataKind::Digits : models::DataKind::Table;
+  out.description = "built-in " + name;
+  return out;
+}
+
+RunSummary train(const RunRequest& request) {
+  g_stop.store(false);
+  const auto wall_start = std::chrono::steady_clock::now();
+  const bool resume = !request.resume_dir.empty();
+  Json config;
+  std::string dir;
+  if (resume) {
+    dir = request.resume_dir;
+    TANGLE_CHECK(fs::is_directory(dir), "run directory ", dir, " does not exist");
+    TANGLE_CHECK(fs::exists(dir + "/config.json") && fs::exists(dir + "/checkpoint.pt"), dir,
+                 " is not a run directory with a checkpoint (config.json and checkpoint.pt are needed)");
+    config = read_json(dir + "/config.json");
+    for (auto it = request.overrides.begin(); it != request.overrides.end(); ++it) {
+      TANGLE_CHECK(it.key() == "train" && it->is_object(), "--resume continues a run with its own configuration; "
+                   "only --epochs and --threads may change");
+      for (auto t = it->begin(); t != it->end(); ++t) {
+        TANGLE_CHECK(t.key() == "epochs" || t.key() == "threads",
+                     "--resume continues a run with its own configuration; only --epochs and --threads may change, "
+                     "not ", t.key());
+        config["train"][t.key()] = *t;
+      }
+    }
+  } else {
+    const models::ModelSpec& spec = models::find_model(request.model);
+    DataSource source = request.data;
+    LoadedData probe_kind;  // the data kind decides the model's defaults
+    models::DataKind kind = models::DataKind::Digits;
+    if (!source.path.empty()) {
+      TANGLE_CHECK(fs::exists(source.path), "data path ", source.path, " does not exist");
+      kind = fs::is_directory(source.path) ? models::DataKind::Mnist : models::DataKind::Table;
+    } else if (!source.dataset.empty() && source.dataset != "digits") {
+      kind = models::DataKind::Table;
+    }
+    config = merge(spec.defaults(kind), request.overrides);
+    config["model_name"] = spec.name;
+    config["data"] = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
+                                         : Json{{"path", fs::absolute(source.path).lexically_normal().string()}};
+    config["command"] = request.command_line;
+    config["tangle_version"] = TANGLE_VERSION;
+    dir = request.out_dir.empty() ? "runs/" + spec.name + "-" + timestamp() : request.out_dir;
+    if (fs::exists(dir)) {
+      TANGLE_CHECK(fs::is_directory(dir) && fs::is_empty(dir), "run directory ", dir,
+                   " already exists and is not empty; choose another --out, or continue it with --resume ", dir);
+    }
+  }
+  const Json& t = config.at("train");
+  const std::int64_t epochs = t.at("epochs").get<std::int64_t>();
+  TANGLE_CHECK(epochs >= 1, "epochs ", epochs, " must be at least 1");
+  const std::int64_t batch = t.at("batch").get<std::int64_t>();
+  TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
+  const double lr0 = t.at("lr").get<double>(), decay = t.at("lr_decay").get<double>(), clip = t.at("clip").get<double>();
+  TANGLE_CHECK(decay > 0.0 && decay <= 1.0, "lr_decay ", decay, " must be in (0, 1]");
+  const std::string loss_kind = t.at("loss").get<std::string>();
+  TANGLE_CHECK(loss_kind == "cross_entropy" || loss_kind == "mse", "unknown loss '", loss_kind,
+               "' (known: cross_entropy, mse)");
+  const std::uint64_t seed = t.at("seed").get<std::uint64_t>();
+
+  Setup s = build(config);
+  config["sample_shape"] = shape_of(s.train).sample_shape;
+  config["classes"] = s.train.class_names;
+  auto optimizer = make_optimizer(t, *s.model);
+  State st;
+  const std::string checkpoint = dir + "/checkpoint.pt", metrics = dir + "/metrics.jsonl";
+  if (resume) {
+    st = load_checkpoint(checkpoint, *s.model, *s.pipeline, *optimizer);
+    reapply(s);
+    truncate_metrics(metrics, st.epoch);
+    TANGLE_CHECK(st.epoch < epochs || st.step > 0, "the run in ", dir, " already completed ", st.epoch,
+                 " epochs; pass --epochs N with N > ", st.epoch, " to train further");
+  } else {
+    fs::create_directories(dir);
+    atomic_write(dir + "/circuit.txt", s.model->draw());
+  }
+  atomic_write(dir + "/config.json", config.dump(2) + "\n");
+
+  Progress progress(request.progress);
+  const std::int64_t n = s.train.size();
+  const std::int64_t steps = (n + batch - 1) / batch;
+  RunSummary summary;
+  summary.run_dir = dir;
+  if (!resume || st.epoch > 0) progress.note("run directory: " + dir);
+  for (std::int64_t epoch = st.epoch; epoch < epochs; ++epoch) {
+    const double lr = lr0 * std::pow(decay, static_cast<double>(epoch));
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    const std::vector<std::int64_t> order = epoch_order(n, seed, epoch);
+    const ::torch::Tensor order_t = ::torch::tensor(order, ::torch::kInt64);
+    progress.begin_epoch(epoch + 1, epochs, steps, st.step);
+    auto step_start = std::chrono::steady_clock::now();
+    for (std::int64_t step = st.step; step < steps; ++step) {
+      const std::int64_t lo = step * batch, m = std::min(batch, n - lo);
+      const ::torch::Tensor index = order_t.narrow(0, lo, m);
+      const ::torch::Tensor x = s.train.features.index_select(0, index).to(s.dtype);
+      const ::torch::Tensor y = s.train.labels.index_select(0, index);
+      optimizer->zero_grad();
+      const ::torch::Tensor logits = s.model->forward(x);
+      const ::torch::Tensor loss = loss_of(loss_kind, logits, y);
+      loss.backward();
+      if (clip > 0.0) ::torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
+      optimizer->step();
+      st.loss_sum += loss.item<double>() * static_cast<double>(m);
+      st.correct += logits.argmax(1).eq(y).sum().item<double>();
+      st.seen += static_cast<double>(m);
+      st.step = step + 1;
+      const auto now = std::chrono::steady_clock::now();
+      const double dt = std::chrono::duration<double>(now - step_start).count();
+      step_start = now;
+      st.epoch_seconds += dt;
+      st.seconds += dt;
+      progress.step(st.step, st.loss_sum / st.seen, static_cast<double>(m) / std::max(dt, 1e-9));
+      if (g_stop.load() && st.step < steps) {
+        save_checkpoint(checkpoint, *s.model, *s.pipeline, *optimizer, st);
+        progress.end_epoch("");
+        summary.interrupted = true;
+        summary.epochs_done = static_cast<int>(st.epoch);
+        return summary;
+      }
+    }
+    const Scores val = score(*s.model, s.val, s.dtype, loss_kind);
+    Json line = {{"epoch", epoch + 1},
+                 {"train_loss", st.loss_sum / st.seen},
+                 {"train_accuracy", st.correct / st.seen},
+                 {"val_loss", val.loss},
+                 {"val_accuracy", val.accuracy},
+                 {"lr", lr},
+                 {"seconds", st.epoch_seconds}};
+    append_line(metrics, line.dump());
+    if (val.accuracy > st.best_val) {
+      st.best_val = val.accuracy;
+      st.best_epoch = epoch + 1;
+      save_model_file(dir + "/best.pt", *s.model, *s.pipeline);
+    }
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "epoch %lld/%lld  train loss %.4f acc %.1f%%  val loss %.4f acc %.1f%%  lr %.3g  %.1f s",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(epochs), st.loss_sum / st.seen,
+                  100.0 * st.correct / st.seen, val.loss, 100.0 * val.accuracy, lr, st.epoch_seconds);
+    progress.end_epoch(text);
+    st.epoch = epoch + 1;
+    st.step = 0;
+    st.loss_sum = st.correct = st.seen = 0.0;
+    st.epoch_seconds = 0.0;
+    save_checkpoint(checkpoint, *s.model, *s.pipeline, *optimizer, st);
+    if (g_stop.load()) {
+      summary.interrupted = true;
+      summary.epochs_done = static_cast<int>(st.epoch);
+      return summary;
+    }
+  }
+
+  // Test with the best model by validation accuracy.
+  {
+    ::torch::serialize::InputArchive a, m;
+    a.load_from(dir + "/best.pt");
+    a.read("model", m);
+    s.model->load(m);
+  }
+  const Scores test = score(*s.model, s.test, s.dtype, loss_kind);
+  std::vector<double> per_class;
+  std::vector<std::vector<std::int64_t>> matrix;
+  const Json confusion = confusion_json(test.predictions, s.test.labels, s.test.n_classes(), &per_class, &matrix);
+  summary.epochs_done = static_cast<int>(st.epoch);
+  summary.best_epoch = static_cast<int>(st.best_epoch);
+  summary.best_val_accuracy = st.best_val;
+  summary.test_accuracy = test.accuracy;
+  summary.seconds = st.seconds;
+  std::int64_t parameters = 0;
+  for (const auto& p : s.model->parameters()) parameters += p.numel();
+  const Json out = {{"model", config["model_name"]},
+                    {"data", s.data.description},
+                    {"train_samples", s.train.size()},
+                    {"val_samples", s.val.size()},
+                    {"test_samples", s.test.size()},
+                    {"parameters", parameters},
+                    {"epochs", st.epoch},
+                    {"best_epoch", st.best_epoch},
+                    {"best_val_accuracy", st.best_val},
+                    {"test_accuracy", test.accuracy},
+                    {"test_loss", test.loss},
+                    {"per_class_accuracy", per_class},
+                    {"class_names", s.test.class_names},
+                    {"confusion", confusion},
+                    {"train_seconds", st.seconds},
+                    {"wall_seconds",
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()}};
+  atomic_write(dir + "/summary.json", out.dump(2) + "\n");
+  summary.plots = make_plots(dir);
+  return summary;
+}
+
+std::string draw_model(const std::string& model, const DataSource& source) {
+  const models::ModelSpec& spec = models::find_model(model);
+  models::DataKind kind = models::DataKind::Digits;
+  if (!source.path.empty()) {
+    TANGLE_CHECK(fs::exists(source.path), "data path ", source.path, " does not exist");
+    kind = fs::is_directory(source.path) ? models::DataKind::Mnist : models::DataKind::Table;
+  }
+  Json config = spec.defaults(kind);
+  config["model_name"] = spec.name;
+  config["data"] = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
+                                       : Json{{"path", source.path}};
+  return build(config).model->draw();
+}
+
+Json EvalResult::to_json() const {
+  return {{"data", data},
+          {"samples", samples},
+          {"accuracy", accuracy},
+          {"per_class_accuracy", per_class_accuracy},
+          {"class_names", class_names},
+          {"confusion", confusion}};
+}
+
+EvalResult evaluate(const std::string& run_dir, const DataSource& source) {
+  TANGLE_CHECK(fs::is_directory(run_dir), "run directory ", run_dir, " does not exist");
+  TANGLE_CHECK(fs::exists(run_dir + "/config.json") && fs::exists(run_dir + "/best.pt"), run_dir,
+               " is not a finished or checkpointed run (config.json and best.pt are needed)");
+  Json config = read_json(run_dir + "/config.json");
+  if (!source.path.empty() || !source.dataset.empty()) {
+    config["data"] = source.path.empty() ? Json{{"dataset", source.dataset}} : Json{{"path", source.path}};
+  }
+  Setup s = build(config);
+  {
+    ::torch::serialize::InputArchive a, m, p;
+    a.load_from(run_dir + "/best.pt");
+    a.read("model", m);
+    a.read("pipeline", p);
+    s.model->load(m);
+    s.pipeline->load(p);
+  }
+  reapply(s);
+  const data::Dataset& test = s.test;
+  const Scores sc = score(*s.model, test, s.dtype, config["train"].value("loss", "cross_entropy"));
+  EvalResult r;
+  r.data = s.data.description + " (test split)";
+  r.samples = test.size();
+  r.accuracy = sc.accuracy;
+  r.class_names = test.class_names;
+  confusion_json(sc.predictions, test.labels, test.n_classes(), &r.per_class_accuracy, &r.confusion);
+  return r;
+}
+
+}  // namespace tangle::train

@@ -1,0 +1,159 @@
+// The training layer: a model learns, checkpoints are atomic, resuming reproduces an
+// uninterrupted run exactly, and eval agrees with the run's summary.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tangle/core/error.hpp"
+#include "tangle/train/trainer.hpp"
+
+namespace fs = std::filesystem;
+using tangle::train::Json;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("tangle_train_test_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  fs::create_directories(d.parent_path());
+  return d;
+}
+
+// Metrics without wall-clock times, which differ between runs.
+std::vector<Json> metrics_without_time(const fs::path& dir) {
+  std::vector<Json> rows;
+  std::istringstream in(read(dir / "metrics.jsonl"));
+  for (std::string line; std::getline(in, line);) {
+    Json j = Json::parse(line);
+    j.erase("seconds");
+    rows.push_back(j);
+  }
+  return rows;
+}
+
+// A small, quick configuration of the hybrid model on 240 digits.
+tangle::train::RunRequest small_run(const fs::path& dir, int epochs) {
+  tangle::train::RunRequest r;
+  r.model = "hybrid";
+  r.out_dir = dir.string();
+  r.progress = false;
+  r.overrides = {{"train", {{"epochs", epochs}, {"batch", 16}, {"lr", 0.02}, {"seed", 3}}},
+                 {"model", {{"qubits", 4}, {"layers", 2}}},
+                 {"preprocess", Json::array({{{"op", "scale"}, {"divisor", 16.0}},
+                                             {{"op", "flatten"}},
+                                             {{"op", "train_subset"}, {"size", 240}}})}};
+  return r;
+}
+
+}  // namespace
+
+TEST(Trainer, LossFallsAndEvalMatchesSummary) {
+  const fs::path dir = fresh_dir("loss");
+  const auto s = tangle::train::train(small_run(dir, 4));
+  ASSERT_FALSE(s.interrupted);
+  const auto rows = metrics_without_time(dir);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_LT(rows.back()["train_loss"].get<double>(), 0.8 * rows.front()["train_loss"].get<double>())
+      << "train loss went from " << rows.front()["train_loss"] << " to " << rows.back()["train_loss"];
+  for (const char* f : {"config.json", "metrics.jsonl", "checkpoint.pt", "best.pt", "summary.json", "circuit.txt"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  const Json summary = Json::parse(read(dir / "summary.json"));
+  const auto eval = tangle::train::evaluate(dir.string());
+  EXPECT_EQ(eval.accuracy, summary["test_accuracy"].get<double>());
+  EXPECT_EQ(eval.samples, summary["test_samples"].get<std::int64_t>());
+  std::int64_t total = 0;
+  for (const auto& row : eval.confusion)
+    for (auto v : row) total += v;
+  EXPECT_EQ(total, eval.samples);
+}
+
+TEST(Trainer, ResumeAfterTwoEpochsEqualsUninterruptedRun) {
+  const fs::path a = fresh_dir("straight"), b = fresh_dir("resumed");
+  tangle::train::train(small_run(a, 4));
+  tangle::train::train(small_run(b, 2));
+  tangle::train::RunRequest more;
+  more.resume_dir = b.string();
+  more.overrides = {{"train", {{"epochs", 4}}}};
+  more.progress = false;
+  const auto s = tangle::train::train(more);
+  EXPECT_EQ(s.epochs_done, 4);
+  EXPECT_EQ(metrics_without_time(a), metrics_without_time(b));
+  EXPECT_EQ(Json::parse(read(a / "summary.json"))["test_accuracy"],
+            Json::parse(read(b / "summary.json"))["test_accuracy"]);
+}
+
+TEST(Trainer, StopMidEpochThenResumeEqualsUninterruptedRun) {
+  const fs::path a = fresh_dir("whole"), b = fresh_dir("stopped");
+  tangle::train::train(small_run(a, 3));
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    // Stop once the first epoch is logged, i.e. somewhere inside the second epoch.
+    while (!done && !fs::exists(b / "metrics.jsonl")) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    tangle::train::request_stop();
+  });
+  const auto first = tangle::train::train(small_run(b, 3));
+  done = true;
+  stopper.join();
+  ASSERT_TRUE(first.interrupted);
+  tangle::train::RunRequest more;
+  more.resume_dir = b.string();
+  more.progress = false;
+  tangle::train::train(more);
+  EXPECT_EQ(metrics_without_time(a), metrics_without_time(b));
+}
+
+TEST(Trainer, RefusesToOverwriteAnExistingRun) {
+  const fs::path dir = fresh_dir("keep");
+  fs::create_directories(dir);
+  std::ofstream(dir / "metrics.jsonl") << "precious\n";
+  try {
+    tangle::train::train(small_run(dir, 1));
+    FAIL() << "training into a non-empty directory must fail";
+  } catch (const tangle::Error& e) {
+    EXPECT_NE(std::string(e.message()).find("already exists"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(read(dir / "metrics.jsonl"), "precious\n");
+}
+
+TEST(AtomicWrite, AWriteThatFailsPartWayLeavesThePreviousFileIntact) {
+  const fs::path dir = fresh_dir("atomic");
+  fs::create_directories(dir);
+  const std::string path = (dir / "checkpoint.pt").string();
+  tangle::train::atomic_write(path, "previous checkpoint");
+  // In a child process, cap file sizes so that the next write fails after 4 KiB.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      tangle::train::atomic_write(path, std::string(1 << 20, 'x'));
+    } catch (const tangle::Error&) {
+      ::_exit(0);  // failed as it should
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the capped write did not report a failure";
+  EXPECT_EQ(read(path), "previous checkpoint");
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename(), "checkpoint.pt") << "left behind: " << entry.path();
+}
