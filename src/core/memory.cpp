@@ -19,6 +19,8 @@ std::uint64_t available_memory_bytes() {
 }
 
 void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what) {
+  // Small requests skip reading /proc/meminfo: they cannot matter, and calls must stay cheap.
+  if (limit == 0 && bytes < (std::uint64_t{64} << 20)) return;
   const std::uint64_t available = limit != 0 ? limit : available_memory_bytes();
   if (available == 0) return;  // unknown: let the allocator decide
   if (bytes > available) {

@@ -117,21 +117,27 @@ std::vector<OpRule> build_rules(const LoweredProgram& prog, const double* inputs
       case LoweredOp::Kind::SpecialUnitary: {
         const int k = static_cast<int>(op.targets.size());
         const index_t dim = index_t{1} << k;
-        const detail::HermitianExp e = detail::hermitian_exp(detail::pauli_combination(weights + op.offset, k));
-        for (index_t m = 0; m < op.count; ++m) rule.targets.push_back({Target::Kind::Weight, op.offset + m});
+        const Target::Kind kind = op.per_sample ? Target::Kind::Input : Target::Kind::Weight;
+        for (index_t m = 0; m < op.count; ++m) rule.targets.push_back({kind, op.offset + m});
         std::map<std::uint64_t, size_t> index;
         std::vector<double> unit(static_cast<size_t>(op.count), 0.0);
-        for (index_t m = 0; m < op.count; ++m) {
-          // dU/dw_m = W [(W^dagger P_m W) . Gamma] W^dagger; G_m = i dU U^dagger
-          unit.assign(unit.size(), 0.0);
-          unit[static_cast<size_t>(m)] = 1.0;
-          const MatrixC pm = e.w.adjoint() * detail::pauli_combination(unit.data(), k) * e.w;
-          MatrixC x(dim, dim);
-          for (index_t a = 0; a < dim; ++a)
-            for (index_t b = 0; b < dim; ++b)
-              x(a, b) = pm(a, b) * detail::exp_divided_difference(1.0, e.alpha(a), e.alpha(b));
-          const MatrixC g = cdouble(0, 1) * (e.w * x * e.w.adjoint()) * e.u.adjoint();
-          add_matrix_generator(rule, op.targets, g, static_cast<size_t>(m), -1, batch, index);
+        // Weights: one generator set for the batch; inputs: one per sample.
+        const index_t rows = op.per_sample ? batch : 1;
+        for (index_t row = 0; row < rows; ++row) {
+          const double* p = op.per_sample ? inputs + row * prog.n_inputs + op.offset : weights + op.offset;
+          const detail::HermitianExp e = detail::hermitian_exp(detail::pauli_combination(p, k));
+          for (index_t m = 0; m < op.count; ++m) {
+            // dU/dp_m = W [(W^dagger P_m W) . Gamma] W^dagger; G_m = i dU U^dagger
+            unit.assign(unit.size(), 0.0);
+            unit[static_cast<size_t>(m)] = 1.0;
+            const MatrixC pm = e.w.adjoint() * detail::pauli_combination(unit.data(), k) * e.w;
+            MatrixC x(dim, dim);
+            for (index_t a = 0; a < dim; ++a)
+              for (index_t b = 0; b < dim; ++b)
+                x(a, b) = pm(a, b) * detail::exp_divided_difference(1.0, e.alpha(a), e.alpha(b));
+            const MatrixC g = cdouble(0, 1) * (e.w * x * e.w.adjoint()) * e.u.adjoint();
+            add_matrix_generator(rule, op.targets, g, static_cast<size_t>(m), op.per_sample ? row : -1, batch, index);
+          }
         }
         break;
       }

@@ -247,11 +247,12 @@ Circuit& Circuit::append(Op op) {
       TANGLE_CHECK(k <= static_cast<size_t>(kMaxDenseQubits), "SpecialUnitary on ", k,
                    " wires: at most ", kMaxDenseQubits, " are supported");
       const index_t need = (index_t{1} << (2 * k)) - 1;
-      TANGLE_CHECK(op.block.kind() == ParamKind::Weight, "SpecialUnitary needs a weight block, not inputs");
-      TANGLE_CHECK(op.block.size() == need, "SpecialUnitary on ", k, " wires needs ", need,
-                   " weights but the block has ", op.block.size());
-      TANGLE_CHECK(op.block.offset() + op.block.size() <= n_weights_, "SpecialUnitary weight block [",
-                   op.block.offset(), ", ", op.block.offset() + op.block.size(), ") is not declared by this circuit");
+      const bool weights = op.block.kind() == ParamKind::Weight;
+      TANGLE_CHECK(op.block.size() == need, "SpecialUnitary on ", k, " wires needs ", need, weights ? " weights" : " inputs",
+                   " but the block has ", op.block.size());
+      TANGLE_CHECK(op.block.offset() + op.block.size() <= (weights ? n_weights_ : n_inputs_), "SpecialUnitary ",
+                   weights ? "weight" : "input", " block [", op.block.offset(), ", ", op.block.offset() + op.block.size(),
+                   ") is not declared by this circuit");
       break;
     }
     case GateFamily::Evolution: {

@@ -133,4 +133,39 @@ void qaoa_layers(Circuit& c, const ParamBlock& weights, const std::vector<std::p
   }
 }
 
+void qcnn_convolution(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, bool first_u3) {
+  TANGLE_CHECK(weights.size() == 15, "QCNN convolution needs 15 weights but the block has ", weights.size());
+  TANGLE_CHECK(wires.size() >= 2, "QCNN convolution needs at least 2 wires, got ", wires.size());
+  const size_t n = wires.size();
+  for (size_t parity : {0, 1}) {
+    for (size_t i = parity; i + 1 < n; i += 2) {
+      const int a = wires[i], b = wires[i + 1];
+      if (parity == 0 && first_u3) {
+        c.u3(weights[0], weights[1], weights[2], a);
+        c.u3(weights[3], weights[4], weights[5], b);
+      }
+      c.rxx(weights[6], a, b);
+      c.ryy(weights[7], a, b);
+      c.rzz(weights[8], a, b);
+      c.u3(weights[9], weights[10], weights[11], a);
+      c.u3(weights[12], weights[13], weights[14], b);
+    }
+  }
+}
+
+std::vector<int> qcnn_pooling(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires) {
+  TANGLE_CHECK(weights.size() == 3, "QCNN pooling needs 3 weights but the block has ", weights.size());
+  std::vector<int> kept;
+  for (size_t i = 0; i < wires.size(); ++i) {
+    if (i % 2 == 0) {
+      kept.push_back(wires[i]);
+      continue;
+    }
+    // Controlled U3(theta, phi, lambda) = [phase e^{i(phi+lambda)/2} on the control] CRot(lambda, theta, phi).
+    c.crot(weights[2], weights[0], weights[1], wires[i], wires[i - 1]);
+    c.phase_shift((weights[1] + weights[2]) * Expr(0.5), wires[i]);
+  }
+  return kept;
+}
+
 }  // namespace tangle

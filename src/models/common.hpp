@@ -39,5 +39,13 @@ inline std::string draw_layer(const std::string& title, const tangle::torch::Qua
 
 ModelSpec hybrid_spec();
 ModelSpec reuploading_spec();
+ModelSpec hamemb_spec();
+ModelSpec qcnn_spec();
+ModelSpec hqnn_parallel_spec();   // src/models/hqnn.cpp
+ModelSpec quanv_spec();           // src/models/quanv.cpp
+ModelSpec quanv_classical_spec(); // src/models/quanv.cpp
+ModelSpec qtl_spec();             // src/models/qtl.cpp
+ModelSpec qtl_classical_spec();   // src/models/qtl.cpp
+ModelSpec creep_spec();           // src/models/creep.cpp
 
 }  // namespace tangle::models

@@ -24,31 +24,83 @@ cdouble pauli_phase(const PauliMasks& m, std::uint64_t c) {
   return sign ? -p : p;
 }
 
+namespace {
+
+// sigma_letter[r][c] for letters I, X, Y, Z.
+const cdouble kSigma[4][2][2] = {{{1, 0}, {0, 1}},
+                                 {{0, 1}, {1, 0}},
+                                 {{0, cdouble(0, -1)}, {cdouble(0, 1), 0}},
+                                 {{1, 0}, {0, -1}}};
+
+// Applies a 4x4 map m[out][in] along every base-4 digit of x (4^k entries): the Kronecker power
+// of m in O(k 4^k) instead of O(16^k).
+void kron_transform(std::vector<cdouble>& x, int k, const cdouble (&m)[4][4]) {
+  const std::size_t n = x.size();
+  for (int axis = 0; axis < k; ++axis) {
+    const std::size_t stride = std::size_t{1} << (2 * axis);
+    for (std::size_t base = 0; base < n; base += 4 * stride) {
+      for (std::size_t j = 0; j < stride; ++j) {
+        cdouble in[4], out[4];
+        for (int d = 0; d < 4; ++d) in[d] = x[base + j + d * stride];
+        for (int o = 0; o < 4; ++o) {
+          out[o] = 0.0;
+          for (int d = 0; d < 4; ++d) out[o] += m[o][d] * in[d];
+        }
+        for (int d = 0; d < 4; ++d) x[base + j + d * stride] = out[d];
+      }
+    }
+  }
+}
+
+// Digit e = 2 r + c of each qubit, first qubit most significant, <-> matrix entry (r, c).
+std::size_t entry_index(std::size_t e, int k, index_t* row, index_t* col) {
+  index_t r = 0, c = 0;
+  for (int t = 0; t < k; ++t) {
+    const std::size_t d = (e >> (2 * (k - 1 - t))) & 3;
+    r = (r << 1) | static_cast<index_t>(d >> 1);
+    c = (c << 1) | static_cast<index_t>(d & 1);
+  }
+  *row = r;
+  *col = c;
+  return e;
+}
+
+}  // namespace
+
 MatrixC pauli_combination(const double* coef, int k) {
+  // A = sum_w coef_w (x)_t sigma_(w_t): per qubit, letter -> (r, c) entries.
+  const std::size_t n = std::size_t{1} << (2 * k);
+  std::vector<cdouble> x(n);
+  x[0] = 0.0;
+  for (std::size_t w = 1; w < n; ++w) x[w] = coef[w - 1];
+  cdouble m[4][4];
+  for (int e = 0; e < 4; ++e)
+    for (int letter = 0; letter < 4; ++letter) m[e][letter] = kSigma[letter][e >> 1][e & 1];
+  kron_transform(x, k, m);
   const index_t dim = index_t{1} << k;
-  MatrixC a = MatrixC::Zero(dim, dim);
-  const std::uint64_t n_words = std::uint64_t{1} << (2 * k);
-  for (std::uint64_t w = 1; w < n_words; ++w) {
-    const double c = coef[w - 1];
-    if (c == 0.0) continue;
-    const PauliMasks m = pauli_masks(w, k);
-    for (std::uint64_t col = 0; col < static_cast<std::uint64_t>(dim); ++col)
-      a(static_cast<index_t>(col ^ m.x), static_cast<index_t>(col)) += c * pauli_phase(m, col);
+  MatrixC a(dim, dim);
+  for (std::size_t e = 0; e < n; ++e) {
+    index_t r, c;
+    entry_index(e, k, &r, &c);
+    a(r, c) = x[e];
   }
   return a;
 }
 
 void pauli_traces(const MatrixC& g, int k, cdouble* out) {
-  const std::uint64_t dim = std::uint64_t{1} << k;
-  const std::uint64_t n_words = std::uint64_t{1} << (2 * k);
-  for (std::uint64_t w = 1; w < n_words; ++w) {
-    const PauliMasks m = pauli_masks(w, k);
-    // tr(P G) = sum_(c,d) P[c][d] G[d][c], and P[c][d] = phase(d) exactly when c = d ^ x.
-    cdouble s = 0.0;
-    for (std::uint64_t d = 0; d < dim; ++d)
-      s += pauli_phase(m, d) * g(static_cast<index_t>(d), static_cast<index_t>(d ^ m.x));
-    out[w - 1] = s;
+  // tr(P_w G) = sum_(r,c) P_w[c][r] G[r][c]: per qubit, (r, c) entry -> letter with sigma[c][r].
+  const std::size_t n = std::size_t{1} << (2 * k);
+  std::vector<cdouble> x(n);
+  for (std::size_t e = 0; e < n; ++e) {
+    index_t r, c;
+    entry_index(e, k, &r, &c);
+    x[e] = g(r, c);
   }
+  cdouble m[4][4];
+  for (int letter = 0; letter < 4; ++letter)
+    for (int e = 0; e < 4; ++e) m[letter][e] = kSigma[letter][e & 1][e >> 1];
+  kron_transform(x, k, m);
+  for (std::size_t w = 1; w < n; ++w) out[w - 1] = x[w];
 }
 
 cdouble exp_divided_difference(double c, double a, double b) {
@@ -56,6 +108,30 @@ cdouble exp_divided_difference(double c, double a, double b) {
   const double half = 0.5 * c * (a - b);
   const double sinc = std::abs(half) < 1e-8 ? 1.0 - half * half / 6.0 : std::sin(half) / half;
   return std::polar(1.0, 0.5 * c * (a + b)) * cdouble(0.0, c) * sinc;
+}
+
+MatrixC divided_differences(double c, const double* h, int dim) {
+  std::vector<cdouble> f(static_cast<size_t>(dim));
+  for (int j = 0; j < dim; ++j) f[static_cast<size_t>(j)] = std::polar(1.0, c * h[j]);
+  MatrixC g(dim, dim);
+  for (int j = 0; j < dim; ++j) {
+    for (int l = 0; l < dim; ++l) {
+      const double d = h[j] - h[l];
+      // Below this gap (f_j - f_l) / d loses digits to cancellation: use the stable form.
+      g(j, l) = std::abs(c * d) > 1e-3 ? (f[static_cast<size_t>(j)] - f[static_cast<size_t>(l)]) / d
+                                       : exp_divided_difference(c, h[j], h[l]);
+    }
+  }
+  return g;
+}
+
+MatrixC real_congruence(const Eigen::Ref<const MatrixR>& v, const MatrixC& z) {
+  const MatrixR re = v * z.real() * v.transpose();
+  const MatrixR im = v * z.imag() * v.transpose();
+  MatrixC out(re.rows(), re.cols());
+  out.real() = re;
+  out.imag() = im;
+  return out;
 }
 
 HermitianExp hermitian_exp(const MatrixC& a) {
@@ -73,9 +149,10 @@ HermitianExp hermitian_exp(const MatrixC& a) {
 MatrixC exp_gradient(const HermitianExp& e, const MatrixC& r) {
   const index_t dim = e.alpha.size();
   const MatrixC y = e.w.adjoint() * r * e.w;
+  const MatrixC gamma = divided_differences(1.0, e.alpha.data(), static_cast<int>(dim));
   MatrixC z(dim, dim);
   for (index_t l = 0; l < dim; ++l)
-    for (index_t j = 0; j < dim; ++j) z(l, j) = exp_divided_difference(1.0, e.alpha(j), e.alpha(l)) * y(l, j);
+    for (index_t j = 0; j < dim; ++j) z(l, j) = gamma(j, l) * y(l, j);
   return e.w * z * e.w.adjoint();
 }
 

@@ -30,6 +30,13 @@ void pauli_traces(const MatrixC& g, int k, cdouble* out);
 /// Divided difference of f(x) = exp(i c x) at a and b (the derivative when a == b), stable for a ~ b.
 cdouble exp_divided_difference(double c, double a, double b);
 
+/// Gamma[j][l] = exp_divided_difference(c, h_j, h_l) for all pairs, with one sincos per eigenvalue
+/// (the stable formula only for nearly equal pairs).
+MatrixC divided_differences(double c, const double* h, int dim);
+
+/// V Z V^T for real V and complex Z, as real matrix products.
+MatrixC real_congruence(const Eigen::Ref<const MatrixR>& v, const MatrixC& z);
+
 /// Eigen-decomposition of a Hermitian generator A = W diag(alpha) W^dagger and U = exp(i A).
 struct HermitianExp {
   MatrixC w;

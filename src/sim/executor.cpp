@@ -174,6 +174,7 @@ struct OpPlan {
   int evo_slot = -1;                        // Evolution: index of its eigen cache
   std::vector<index_t> amp_index;           // AmplitudeEmbedding: storage index of each local index
   int su_slot = -1;                         // SpecialUnitary: index of its batch-summed R
+  int su_cache = -1;                        // SpecialUnitary on inputs: index of its per-tile unitaries
 };
 
 // Consecutive ops applied together. A gathered block copies, for each setting of the vector
@@ -216,6 +217,18 @@ struct EvoCache {
   std::vector<double> v;  // [slots][dim][dim]
   std::vector<double> h;  // [slots][dim]
   AlignedBuffer<Real> vt_table, v_table;
+  // Input gradients of every op sharing this decomposition, summed in the eigenbasis and taken
+  // back to the pixel basis once per tile (see evolution_gradient).
+  std::vector<MatrixC> zsum;  // [slots]
+  bool pending = false;
+};
+
+// The per-sample unitaries of a SpecialUnitary on inputs, for one tile.
+template <typename Real>
+struct SuCache {
+  index_t tile = -1;
+  std::vector<HermitianExp> slots;  // per sample slot
+  AlignedBuffer<Real> fwd, inv;     // LaneComplex tables
 };
 
 // What one thread needs for reductions and gathered blocks.
@@ -240,6 +253,7 @@ struct Workspace {
   AlignedBuffer<Real> checkpoints;             // [segments with parameters][tile]: psi at their ends
   AlignedBuffer<Real> tvec;                    // [vectors][L]: Im(conj(lambda) psi)
   std::vector<EvoCache<Real>> evo;
+  std::vector<SuCache<Real>> su;
 };
 
 struct SegmentAcc {
@@ -443,6 +457,11 @@ class Executor {
         case LoweredOp::Kind::SpecialUnitary: {
           const int k = static_cast<int>(op.targets.size());
           p.tm = map_targets(g, op.targets, {});
+          if (op.per_sample) {
+            p.per_tile = true;  // one unitary per sample, built per tile (SuCache)
+            p.su_cache = static_cast<int>(n_su_caches_++);
+            break;
+          }
           p.su = hermitian_exp(pauli_combination(w + op.offset, k));
           plan_matrix<Real>(p.tm, p.su.u, L, p.fwd);
           plan_matrix<Real>(p.tm, p.su.u.adjoint(), L, p.inv);
@@ -655,10 +674,11 @@ class Executor {
     }
     w.dvec.resize(2 * L);
     w.scratch.resize(static_cast<size_t>(inner_threads_));
+    const bool gathered = std::any_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.gather; });
     const size_t block = (size_t{1} << kBlockBitsForward) * 2 * L;
     for (Scratch<Real>& s : w.scratch) {
-      s.psi.resize(block);
-      if (backward_) s.lam.resize(block);
+      if (gathered) s.psi.resize(block);
+      if (gathered && backward_) s.lam.resize(block);
       s.sign.resize(L);
     }
     w.outputs.assign(static_cast<size_t>(geo_.samples_per_tile * prog_.n_outputs), 0.0);
@@ -668,6 +688,7 @@ class Executor {
       if (!w.copy.size()) w.copy.resize(static_cast<size_t>(geo_.tile_reals()));
     }
     if (backward_ && !phase_tables_.empty()) w.tvec.resize(static_cast<size_t>(geo_.n_vec * L));
+    w.su.resize(n_su_caches_);
     w.evo.resize(evo_keys_.size());
     for (size_t e = 0; e < evo_keys_.size(); ++e) {
       w.evo[e].offset = evo_keys_[e].first;
@@ -814,6 +835,41 @@ class Executor {
     }
   }
 
+  // A LaneComplex table of per-slot complex matrices value(slot, row, col), lane permutations
+  // for lane targets included.
+  template <typename Value>
+  void fill_lane_table_complex(const TargetMap& tm, Value&& value, AlignedBuffer<Real>& out) {
+    const int dh = 1 << tm.kh, np = 1 << tm.kl;
+    out.resize(static_cast<size_t>(dh) * dh * np * 2 * L);
+    for (int l = 0; l < L; ++l) {
+      const int lo = tm.lo_of_lane[static_cast<size_t>(l)];
+      const int slot = geo_.sample_slot(l);
+      for (int o = 0; o < dh; ++o)
+        for (int i = 0; i < dh; ++i)
+          for (int q = 0; q < np; ++q) {
+            const cdouble v = value(slot, tm.local(o, lo), tm.local(i, lo ^ q));
+            const size_t idx = static_cast<size_t>(((o * dh + i) * np + q) * 2 * L);
+            out[idx + static_cast<size_t>(l)] = static_cast<Real>(v.real());
+            out[idx + static_cast<size_t>(L + l)] = static_cast<Real>(v.imag());
+          }
+    }
+  }
+
+  SuCache<Real>& su_data(const OpPlan<Real>& p, index_t tile, Workspace<Real>& w) {
+    SuCache<Real>& c = w.su[static_cast<size_t>(p.su_cache)];
+    if (c.tile == tile) return c;
+    const int k = static_cast<int>(p.op->targets.size());
+    c.slots.resize(static_cast<size_t>(geo_.samples_per_tile));
+    for (int s = 0; s < geo_.samples_per_tile; ++s)
+      c.slots[static_cast<size_t>(s)] = hermitian_exp(pauli_combination(row_inputs(tile, s) + p.op->offset, k));
+    fill_lane_table_complex(p.tm, [&](int slot, int r, int col) { return c.slots[static_cast<size_t>(slot)].u(r, col); },
+                            c.fwd);
+    fill_lane_table_complex(
+        p.tm, [&](int slot, int r, int col) { return std::conj(c.slots[static_cast<size_t>(slot)].u(col, r)); }, c.inv);
+    c.tile = tile;
+    return c;
+  }
+
   EvoCache<Real>& evolution_data(const OpPlan<Real>& p, index_t tile, Workspace<Real>& w) {
     EvoCache<Real>& e = w.evo[static_cast<size_t>(p.evo_slot)];
     if (e.tile == tile) return e;
@@ -868,9 +924,21 @@ class Executor {
     OpPlan<Real>& p = plans_[i];
     switch (p.op->kind) {
       case LoweredOp::Kind::Matrix:
-      case LoweredOp::Kind::SpecialUnitary:
         apply_plan(inverse ? p.inv : p.fwd, p.tm, t, inner);
         break;
+      case LoweredOp::Kind::SpecialUnitary: {
+        if (!p.op->per_sample) {
+          apply_plan(inverse ? p.inv : p.fwd, p.tm, t, inner);
+          break;
+        }
+        const SuCache<Real>& c = su_data(p, tile, w);
+        const GroupIndex g = p.tm.groups();
+        const Real* table = inverse ? c.inv.data() : c.fwd.data();
+        sweep(g.count, inner, [&](index_t b, index_t e) {
+          kt_.apply_matrix(t, g, CoefMode::LaneComplex, table, 1 << p.tm.kl, p.tm.lane_xor.data(), b, e);
+        });
+        break;
+      }
       case LoweredOp::Kind::PauliRotation: {
         const Real* c = p.c.data();
         const Real* kappa = inverse ? p.kappa_neg.data() : p.kappa.data();
@@ -1187,7 +1255,18 @@ class Executor {
         apply_op(i, tile, psi, w, inner, true);
         std::vector<MatrixC> r;
         outer_slots(s, psi, lam, p.tm, inner, r);
-        if (req_.per_sample_weights) {
+        if (op.per_sample) {
+          // Inputs: each sample's own unitary and gradient.
+          const SuCache<Real>& c = su_data(p, tile, w);
+          const int k = static_cast<int>(op.targets.size());
+          std::vector<cdouble> traces(static_cast<size_t>(op.count));
+          for (int slot = 0; slot < spt; ++slot) {
+            if (!geo_.valid(tile, slot) || req_.d_inputs == nullptr) continue;
+            pauli_traces(exp_gradient(c.slots[static_cast<size_t>(slot)], r[static_cast<size_t>(slot)]), k, traces.data());
+            double* dx = req_.d_inputs + geo_.row(tile, slot) * prog_.n_inputs + op.offset;
+            for (index_t j = 0; j < op.count; ++j) dx[j] += 2.0 * traces[static_cast<size_t>(j)].real();
+          }
+        } else if (req_.per_sample_weights) {
           const int k = static_cast<int>(op.targets.size());
           std::vector<cdouble> traces(static_cast<size_t>(op.count));
           for (int slot = 0; slot < spt; ++slot) {
@@ -1206,9 +1285,7 @@ class Executor {
       }
       case LoweredOp::Kind::Evolution: {
         apply_op(i, tile, psi, w, inner, true);
-        std::vector<MatrixC> r;
-        outer_slots(s, psi, lam, p.tm, inner, r);
-        evolution_gradient(p, tile, r, w, acc);
+        evolution_gradient(p, tile, psi, lam, w, acc);
         apply_op(i, tile, lam, w, inner, true);
         break;
       }
@@ -1327,33 +1404,83 @@ class Executor {
       chain_angle(prog_.ops[grad_ops[g]].angle, tile, total.data() + g * static_cast<size_t>(spt), acc);
   }
 
-  void evolution_gradient(const OpPlan<Real>& p, index_t tile, const std::vector<MatrixC>& r, Workspace<Real>& w,
+  // Y = V^T R V per slot, R = sum over the other qubits of psi_prev lambda^dagger. When the op
+  // covers every qubit of a lane-per-sample tile, R is the outer product of two vectors and
+  // Y = (V^T psi)(V^T lambda)^dagger costs two matrix-vector products instead of two
+  // matrix-matrix ones.
+  std::vector<MatrixC> evolution_y(const OpPlan<Real>& p, const EvoCache<Real>& e, const Real* psi, const Real* lam,
+                                   Workspace<Real>& w) {
+    const int dim = 1 << e.k;
+    const TargetMap& tm = p.tm;
+    std::vector<MatrixC> y(static_cast<size_t>(geo_.samples_per_tile));
+    if (tm.kl == 0 && geo_.lq == 0 && tm.kh == geo_.nvb) {
+      Eigen::VectorXcd a(dim), b(dim);
+      for (int s = 0; s < geo_.samples_per_tile; ++s) {
+        for (int j = 0; j < dim; ++j) {
+          const index_t at = 2 * L * tm.offsets[static_cast<size_t>(j)] + s;
+          a(tm.loc_hi[static_cast<size_t>(j)]) = cdouble(psi[at], psi[at + L]);
+          b(tm.loc_hi[static_cast<size_t>(j)]) = cdouble(lam[at], lam[at + L]);
+        }
+        Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
+        const Eigen::VectorXcd va = v.transpose().cast<cdouble>() * a, vb = v.transpose().cast<cdouble>() * b;
+        y[static_cast<size_t>(s)] = va * vb.adjoint();
+      }
+      return y;
+    }
+    std::vector<MatrixC> r;
+    outer_slots(w.scratch[0], psi, lam, tm, inner_threads_, r);
+    for (int s = 0; s < geo_.samples_per_tile; ++s) {
+      Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
+      y[static_cast<size_t>(s)] = real_congruence(v.transpose(), r[static_cast<size_t>(s)]);
+    }
+    return y;
+  }
+
+  // U = V f(h) V^T, f(h) = exp(-i t h / 2), from psi before the op and lambda after it.
+  void evolution_gradient(const OpPlan<Real>& p, index_t tile, const Real* psi, const Real* lam, Workspace<Real>& w,
                           SegmentAcc* acc) {
     const LoweredOp& op = *p.op;
     EvoCache<Real>& e = evolution_data(p, tile, w);
     const int dim = 1 << e.k;
+    const std::vector<MatrixC> y = evolution_y(p, e, psi, lam, w);
     std::vector<double> d_time(static_cast<size_t>(geo_.samples_per_tile), 0.0);
+    if (req_.d_inputs != nullptr && !e.pending) {
+      e.zsum.assign(static_cast<size_t>(geo_.samples_per_tile), MatrixC::Zero(dim, dim));
+      e.pending = true;
+    }
     for (int s = 0; s < geo_.samples_per_tile; ++s) {
       if (!geo_.valid(tile, s)) continue;
       const double time = op.angle.eval<double>(req_.weights, row_inputs(tile, s));
-      Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
       const double* h = e.h.data() + static_cast<size_t>(s) * dim;
-      const MatrixC vc = v.cast<cdouble>();
-      const MatrixC y = vc.transpose() * r[static_cast<size_t>(s)] * vc;
-      // U = V f(h) V^T, f(h) = exp(-i time h / 2)
+      const MatrixC& ys = y[static_cast<size_t>(s)];
       cdouble dt = 0.0;
-      for (int j = 0; j < dim; ++j) dt += cdouble(0.0, -0.5 * h[j]) * std::polar(1.0, -0.5 * time * h[j]) * y(j, j);
+      for (int j = 0; j < dim; ++j) dt += cdouble(0.0, -0.5 * h[j]) * std::polar(1.0, -0.5 * time * h[j]) * ys(j, j);
       d_time[static_cast<size_t>(s)] = 2.0 * dt.real();
       if (req_.d_inputs == nullptr) continue;
-      MatrixC z(dim, dim);
+      // Daleckii-Krein: dU = V [Gamma . (V^T dH V)] V^T; summed in the eigenbasis over the ops.
+      const MatrixC gamma = divided_differences(-0.5 * time, h, dim);
+      MatrixC& z = e.zsum[static_cast<size_t>(s)];
       for (int l = 0; l < dim; ++l)
-        for (int j = 0; j < dim; ++j) z(l, j) = exp_divided_difference(-0.5 * time, h[j], h[l]) * y(l, j);
-      const MatrixC g = vc * z * vc.transpose();
-      double* dx = req_.d_inputs + geo_.row(tile, s) * prog_.n_inputs + op.offset;
-      for (int a = 0; a < dim; ++a)
-        for (int b = 0; b < dim; ++b) dx[a * dim + b] += (g(a, b) + g(b, a)).real();
+        for (int j = 0; j < dim; ++j) z(l, j) += gamma(j, l) * ys(l, j);
     }
     chain_angle(op.angle, tile, d_time.data(), acc);
+  }
+
+  // d/dM = Re(G + G^T) with G = V Z V^T, once per tile and eigen-decomposition.
+  void flush_evolution_gradients(index_t tile, Workspace<Real>& w) {
+    for (EvoCache<Real>& e : w.evo) {
+      if (!e.pending) continue;
+      const int dim = 1 << e.k;
+      for (int s = 0; s < geo_.samples_per_tile; ++s) {
+        if (!geo_.valid(tile, s)) continue;
+        Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
+        const MatrixC g = real_congruence(v, e.zsum[static_cast<size_t>(s)]);
+        double* dx = req_.d_inputs + geo_.row(tile, s) * prog_.n_inputs + e.offset;
+        for (int a = 0; a < dim; ++a)
+          for (int b = 0; b < dim; ++b) dx[a * dim + b] += (g(a, b) + g(b, a)).real();
+      }
+      e.pending = false;
+    }
   }
 
   void embedding_gradient(const OpPlan<Real>& p, index_t tile, const Real* lam) {
@@ -1388,7 +1515,7 @@ class Executor {
     for (const SegmentAcc& s : seg)
       for (index_t k = 0; k < prog_.n_weights; ++k) req_.d_weights[k] += s.dw[static_cast<size_t>(k)];
     for (const OpPlan<Real>& p : plans_) {
-      if (p.op->kind != LoweredOp::Kind::SpecialUnitary) continue;
+      if (p.op->kind != LoweredOp::Kind::SpecialUnitary || p.op->per_sample) continue;
       const int k = static_cast<int>(p.op->targets.size());
       MatrixC r = MatrixC::Zero(index_t{1} << k, index_t{1} << k);
       for (const SegmentAcc& s : seg) r += s.su_r[static_cast<size_t>(p.su_slot)];
@@ -1420,6 +1547,7 @@ class Executor {
     // Blocks before the first one with parameters need no gradient, and the first one no
     // un-applying after its gradients.
     for (size_t b = blocks_.size(); b-- > first_needed_;) backward_block(blocks_[b], tile, psi, lam, w, acc, b == first_needed_);
+    flush_evolution_gradients(tile, w);
   }
 
   void write_state(const Real* psi, int slot, cdouble* out) const {
@@ -1449,6 +1577,7 @@ class Executor {
   bool checkpointing_ = false;
   std::size_t n_checkpoints_ = 0;
   std::size_t first_needed_ = 0;  // first block with parameters
+  std::size_t n_su_caches_ = 0;
   std::vector<OpPlan<Real>> plans_;
   std::vector<ReadoutPlan<Real>> readouts_;
   std::vector<std::pair<index_t, int>> evo_keys_;
@@ -1512,8 +1641,14 @@ void execute(const LoweredProgram& program, const RunOptions& options, const Exe
   const int lanes = options.precision == Precision::F32 ? kernels::kLanes<float> : kernels::kLanes<double>;
   const bool absorb = options.fuse && request.states == nullptr &&
                       Geometry::make(program.n_qubits, request.batch, lanes).nvb <= kMaxAbsorbBits;
-  const LoweredProgram absorbed = absorb ? schedule_commuting(absorb_cliffords(program)) : LoweredProgram{};
-  const LoweredProgram& run = absorb ? absorbed : program;
+  std::shared_ptr<const LoweredProgram> optimized;
+  if (absorb) {
+    std::lock_guard<std::mutex> lock(program.optimized.mutex);
+    if (!program.optimized.value)
+      program.optimized.value = std::make_shared<const LoweredProgram>(schedule_commuting(absorb_cliffords(program)));
+    optimized = program.optimized.value;
+  }
+  const LoweredProgram& run = absorb ? *optimized : program;
   if (options.precision == Precision::F32) {
     Executor<float>(run, options, request).run();
   } else {

@@ -103,6 +103,7 @@ LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readout
         l.targets = targets;
         l.offset = op.block.offset();
         l.count = op.block.size();
+        l.per_sample = op.block.kind() == ParamKind::Input;
         out.ops.push_back(std::move(l));
         break;
       case GateFamily::Evolution:

@@ -2,6 +2,8 @@
 // batch-independent: built once per Program.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "tangle/ir/circuit.hpp"
@@ -14,7 +16,7 @@ struct LoweredOp {
     Matrix,              // fixed matrix on targets, controlled by `controls`
     PauliRotation,       // exp(-i angle/2 P), P = word on targets, controlled
     Phase,               // exp(i angle |1..1><1..1|) on targets (all of them must be 1); none = global
-    SpecialUnitary,      // exp(i sum w_(offset+k) P_k) on targets
+    SpecialUnitary,      // exp(i sum p_(offset+k) P_k) on targets, p weights or (per_sample) inputs
     Evolution,           // exp(-i angle H_b / 2), H_b from inputs [offset, offset + 4^k)
     AmplitudeEmbedding,  // initial state from inputs [offset, offset + count), padded, normalized
     StatePreparation,    // initial state from fixed amplitudes (in `matrix`)
@@ -29,6 +31,7 @@ struct LoweredOp {
   index_t count = 0;
   double pad = 0.0;
   bool normalize = true;
+  bool per_sample = false;  // SpecialUnitary: its parameters are inputs
   int source = -1;  // index of the circuit op it came from
 
   bool has_parameters() const {
@@ -45,6 +48,21 @@ struct LoweredOp {
   }
 };
 
+struct LoweredProgram;
+
+/// A lazily computed derived program. Copies start empty: a copy is usually modified
+/// (parameter shifts, measurement programs), so it must not inherit the original's result.
+struct DerivedCache {
+  DerivedCache() = default;
+  DerivedCache(const DerivedCache&) {}
+  DerivedCache& operator=(const DerivedCache&) {
+    value.reset();
+    return *this;
+  }
+  std::mutex mutex;
+  std::shared_ptr<const LoweredProgram> value;
+};
+
 struct LoweredProgram {
   int n_qubits = 0;
   index_t n_weights = 0;
@@ -55,6 +73,8 @@ struct LoweredProgram {
   /// Segments of mutually commuting ops (see schedule.hpp): one past the last op of each.
   /// Empty means one op per segment.
   std::vector<size_t> segment_ends;
+  /// The Clifford-absorbed, scheduled form (executor.cpp), computed once per program.
+  mutable DerivedCache optimized;
 };
 
 LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readouts);

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <tuple>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "progress.hpp"
 #include "tangle/core/error.hpp"
 #include "tangle/core/random.hpp"
@@ -215,6 +217,8 @@ void save_checkpoint(const std::string& path, models::Model& model, const Pipeli
                  a.write("pipeline", p);
                  a.write("optimizer", o);
                  a.write("progress", ::torch::tensor({st.epoch, st.step, st.best_epoch}, ::torch::kInt64));
+                 // The generator's state, so that dropout and other draws resume exactly.
+                 a.write("rng", at::detail::getDefaultCPUGenerator().get_state());
                  a.write("sums", ::torch::tensor({st.loss_sum, st.correct, st.seen, st.best_val, st.seconds,
                                                   st.epoch_seconds},
                                                  ::torch::kFloat64));
@@ -236,8 +240,11 @@ State load_checkpoint(const std::string& path, models::Model& model, Pipeline& p
   model.load(m);
   pipeline.load(p);
   optimizer.load(o);
-  ::torch::Tensor progress, sums;
+  ::torch::Tensor progress, sums, rng;
   a.read("progress", progress);
+  a.read("rng", rng);
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(rng);
   a.read("sums", sums);
   State st;
   st.epoch = progress[0].item<std::int64_t>();
@@ -436,12 +443,15 @@ RunSummary train(const RunRequest& request) {
   const std::int64_t batch = t.at("batch").get<std::int64_t>();
   TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
   const double lr0 = t.at("lr").get<double>(), decay = t.at("lr_decay").get<double>(), clip = t.at("clip").get<double>();
+  const std::string clip_mode = t.value("clip_mode", "norm");
+  TANGLE_CHECK(clip_mode == "norm" || clip_mode == "value", "clip_mode '", clip_mode, "' is not norm or value");
   TANGLE_CHECK(decay > 0.0 && decay <= 1.0, "lr_decay ", decay, " must be in (0, 1]");
   const std::string loss_kind = t.at("loss").get<std::string>();
   TANGLE_CHECK(loss_kind == "cross_entropy" || loss_kind == "mse", "unknown loss '", loss_kind,
                "' (known: cross_entropy, mse)");
   const std::uint64_t seed = t.at("seed").get<std::uint64_t>();
 
+  Progress progress(request.progress);
   Setup s = build(config);
   config["sample_shape"] = shape_of(s.train).sample_shape;
   config["classes"] = s.train.class_names;
@@ -457,10 +467,10 @@ RunSummary train(const RunRequest& request) {
   } else {
     fs::create_directories(dir);
     atomic_write(dir + "/circuit.txt", s.model->draw());
+    s.model->pretrain(s.train.features.to(s.dtype), [&](const std::string& line) { progress.note(line); });
   }
   atomic_write(dir + "/config.json", config.dump(2) + "\n");
 
-  Progress progress(request.progress);
   const std::int64_t n = s.train.size();
   const std::int64_t steps = (n + batch - 1) / batch;
   RunSummary summary;
@@ -482,7 +492,13 @@ RunSummary train(const RunRequest& request) {
       const ::torch::Tensor logits = s.model->forward(x);
       const ::torch::Tensor loss = loss_of(loss_kind, logits, y);
       loss.backward();
-      if (clip > 0.0) ::torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
+      if (clip > 0.0) {
+        if (clip_mode == "value") {
+          ::torch::nn::utils::clip_grad_value_(s.model->parameters(), clip);
+        } else {
+          ::torch::nn::utils::clip_grad_norm_(s.model->parameters(), clip);
+        }
+      }
       optimizer->step();
       st.loss_sum += loss.item<double>() * static_cast<double>(m);
       st.correct += logits.argmax(1).eq(y).sum().item<double>();

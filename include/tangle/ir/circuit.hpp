@@ -18,7 +18,7 @@ struct Op {
   std::vector<Expr> angles;      // as many as gate_info(gate).n_angles
   std::vector<Pauli> word;       // PauliRotation family: one letter per target
   std::vector<cdouble> matrix;   // Unitary: 2^k x 2^k row-major; StatePreparation: 2^k amplitudes
-  ParamBlock block;              // SpecialUnitary: its weights; Evolution, AmplitudeEmbedding: inputs
+  ParamBlock block;              // SpecialUnitary: its weights or inputs; Evolution, AmplitudeEmbedding: inputs
   double pad = 0.0;              // AmplitudeEmbedding: value of the padded amplitudes
   bool normalize = true;         // AmplitudeEmbedding: divide by the norm
 
@@ -109,7 +109,9 @@ class Circuit {
   // Dense blocks.
   /// A fixed unitary (2^k x 2^k, row-major) on k wires; checked to be unitary.
   Circuit& unitary(std::vector<cdouble> matrix, std::vector<int> wires);
-  /// exp(i sum_k w_k P_k) with the 4^k - 1 weights of `w` (a weight block of exactly that size).
+  /// exp(i sum_k w_k P_k) with the 4^k - 1 parameters of `w`: a weight block (trained, shared by
+  /// the batch) or an input block (a different unitary for each sample, e.g. generators computed
+  /// by an earlier layer).
   Circuit& special_unitary(const ParamBlock& w, std::vector<int> wires);
   /// The same with a new weight block (initialized by `init`); returns the block.
   ParamBlock special_unitary(std::vector<int> wires, WeightInit init = WeightInit::normal(0.0, 0.1));

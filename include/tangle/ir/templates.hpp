@@ -45,4 +45,14 @@ void real_amplitudes(Circuit& c, const ParamBlock& weights, const std::vector<in
 void qaoa_layers(Circuit& c, const ParamBlock& weights, const std::vector<std::pair<int, int>>& edges,
                  const std::vector<int>& wires, bool initial_h = true);
 
+/// QCNN convolution (the PennyLane QCNN demo's): 15 weights shared by every pair; on pairs
+/// (wires[i], wires[i+1]) with i even, then i odd: [U3(w0..2) (x) U3(w3..5) when `first_u3`, even
+/// pairs only], RXX(w6), RYY(w7), RZZ(w8), U3(w9..11) (x) U3(w12..14).
+void qcnn_convolution(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, bool first_u3);
+
+/// QCNN pooling: each odd-position wire, measured in the demo, controls a U3(w0..2) on its left
+/// neighbour (deferred measurement: the measured wire is never used again). Returns the kept
+/// wires (even positions).
+std::vector<int> qcnn_pooling(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires);
+
 }  // namespace tangle

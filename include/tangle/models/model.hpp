@@ -19,6 +19,13 @@ class Model : public ::torch::nn::Module {
   virtual ::torch::Tensor forward(const ::torch::Tensor& x) = 0;
   /// Its quantum circuits as text (what `tangle draw MODEL` prints).
   virtual std::string draw() const = 0;
+  /// A stage before the supervised training (e.g. fitting an autoencoder whose encoder is then
+  /// frozen), on the preprocessed training split in the model's dtype. Runs once per new run;
+  /// `log` receives one line per epoch. The default does nothing.
+  virtual void pretrain(const ::torch::Tensor& features, const std::function<void(const std::string&)>& log) {
+    (void)features;
+    (void)log;
+  }
 };
 
 /// What a model is built for: the shape of one preprocessed sample and the number of classes.

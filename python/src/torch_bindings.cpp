@@ -1,0 +1,30 @@
+// The torch half of _tangle: the C++ autograd function (tangle::torch::QuantumFunction, the same op
+// LibTorch users get) and the embedded data set. torch/extension.h brings the torch.Tensor type
+// casters (libtorch_python), so tensors cross without copies.
+#include <torch/extension.h>
+
+#include <memory>
+
+#include "bindings.hpp"
+#include "tangle/data/dataset.hpp"
+#include "tangle/torch/quantum_layer.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace tangle::python {
+
+void bind_torch(py::module_& m) {
+  m.def(
+      "quantum_apply",
+      [](const std::shared_ptr<Program>& program, const ::torch::Tensor& inputs, const ::torch::Tensor& weights,
+         int threads) { return tangle::torch::quantum_apply(program, inputs, weights, threads); },
+      "program"_a, "inputs"_a, "weights"_a, "threads"_a = 0, py::call_guard<py::gil_scoped_release>());
+
+  m.def("embedded_digits", [] {
+    data::Dataset d = data::embedded_digits();
+    return py::make_tuple(d.features, d.labels, d.class_names);
+  });
+}
+
+}  // namespace tangle::python

@@ -1,0 +1,86 @@
+"""``QuantumLayer``: a circuit with its readouts as a ``torch.nn.Module``.
+
+Forward and backward each run the whole batch in one C++ call: the layer applies the C++ autograd
+function ``tangle::torch::QuantumFunction`` (the one LibTorch users get), whose backward is the
+core's batched adjoint vector-Jacobian product. The simulation precision follows the input dtype
+(float32 -> complex64, float64 -> complex128); the weights are cast to it inside the graph.
+"""
+
+import torch
+
+from . import _tangle
+from .circuit import Circuit
+from .readouts import as_readouts
+
+__all__ = ["QuantumLayer", "quantum_apply"]
+
+
+def quantum_apply(program, inputs, weights, threads=0):
+    """``program``'s outputs ``[batch, n_outputs]`` for ``inputs`` ``[batch, n_inputs]`` and
+    ``weights`` ``[n_weights]`` (CPU tensors of one dtype, float32 or float64), differentiable in both."""
+    return _tangle.quantum_apply(program, inputs, weights, int(threads))
+
+
+class QuantumLayer(torch.nn.Module):
+    """``y = f(inputs; weights)``: ``[batch, n_inputs] -> [batch, n_outputs]`` (or ``[n_inputs] ->
+    [n_outputs]``), differentiable in the inputs and in the parameter ``weights``.
+
+    The layer keeps a copy of ``circuit`` as it is now. ``weights`` starts from each weight
+    block's init rule (``circuit.initial_weights(seed)``), in ``dtype`` (torch's default dtype
+    unless given). ``threads=0`` uses every core. Outputs are the readouts' outputs in order (one
+    per Pauli sum, 2^k per ``Probs``), always with an output dimension.
+    """
+
+    def __init__(self, circuit, readouts, *, seed=0, threads=0, dtype=None):
+        super().__init__()
+        self.circuit = _copy(circuit)
+        self.readouts = as_readouts(readouts)[0]
+        self.threads = int(threads)
+        self._program = _tangle.Program(self.circuit, self.readouts)
+        init = torch.from_numpy(self.circuit.initial_weights(seed))
+        self.weights = torch.nn.Parameter(init.to(dtype or torch.get_default_dtype()))
+
+    @property
+    def program(self):
+        return self._program
+
+    @property
+    def n_inputs(self):
+        return self._program.n_inputs
+
+    @property
+    def n_outputs(self):
+        return self._program.n_outputs
+
+    def reset_parameters(self, seed=0):
+        """Re-draws the weights by each block's init rule."""
+        with torch.no_grad():
+            self.weights.copy_(torch.from_numpy(self.circuit.initial_weights(seed)))
+
+    def forward(self, inputs):
+        single = inputs.dim() == 1
+        x = inputs.unsqueeze(0) if single else inputs
+        w = self.weights if self.weights.dtype == x.dtype else self.weights.to(x.dtype)
+        y = _tangle.quantum_apply(self._program, x, w, self.threads)
+        return y.squeeze(0) if single else y
+
+    def extra_repr(self):
+        return (f"n_qubits={self._program.n_qubits}, n_inputs={self.n_inputs}, n_weights={self._program.n_weights}, "
+                f"n_outputs={self.n_outputs}")
+
+    # The lowered program is rebuilt from the circuit and readouts (which pickle as plain data).
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_program"]
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._program = _tangle.Program(self.circuit, self.readouts)
+
+
+def _copy(circuit):
+    """A ``tangle.Circuit`` copy of a circuit (also of a C++ one, e.g. ``Program.circuit``)."""
+    c = Circuit(circuit.n_qubits)
+    c._assign(circuit)
+    return c
