@@ -17,8 +17,9 @@ build: bootstrap
 # The Python extension is part of the main build (build/python/tangle).
 python: build
 
+# The main job: train the hybrid model on the embedded digits (defaults of `tangle models`).
 demo: build
-	$(BUILD)/tangle bench
+	$(BUILD)/tangle train --model hybrid
 
 # Every suite, then the core tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: build

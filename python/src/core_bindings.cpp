@@ -221,22 +221,24 @@ PYBIND11_MODULE(_tangle, m) {
 
   // --- options ---------------------------------------------------------------------------------
   py::class_<RunOptions>(m, "RunOptions")
-      .def(py::init([](const std::string& precision, int threads, std::uint64_t memory_limit) {
+      .def(py::init([](const std::string& precision, int threads, std::uint64_t memory_limit, bool fuse) {
              RunOptions o;
              o.precision = precision_from_name(precision);
              o.threads = threads;
              o.memory_limit = memory_limit;
+             o.fuse = fuse;
              return o;
            }),
-           "precision"_a = "f64", "threads"_a = 0, "memory_limit"_a = 0)
+           "precision"_a = "f64", "threads"_a = 0, "memory_limit"_a = 0, "fuse"_a = true)
       .def_property(
           "precision", [](const RunOptions& o) { return std::string(precision_name(o.precision)); },
           [](RunOptions& o, const std::string& p) { o.precision = precision_from_name(p); })
       .def_readwrite("threads", &RunOptions::threads)
       .def_readwrite("memory_limit", &RunOptions::memory_limit)
+      .def_readwrite("fuse", &RunOptions::fuse)
       .def("__repr__", [](const RunOptions& o) {
         return detail::concat("RunOptions(precision='", precision_name(o.precision), "', threads=", o.threads,
-                              ", memory_limit=", o.memory_limit, ")");
+                              ", memory_limit=", o.memory_limit, ", fuse=", o.fuse ? "True" : "False", ")");
       });
 
   // --- expressions -----------------------------------------------------------------------------

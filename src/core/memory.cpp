@@ -1,5 +1,7 @@
 #include "tangle/core/memory.hpp"
 
+#include <sys/mman.h>
+
 #include <fstream>
 #include <string>
 
@@ -17,6 +19,19 @@ std::uint64_t available_memory_bytes() {
   }
   return 0;
 }
+
+void* allocate_aligned(std::size_t bytes) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  const bool huge = bytes >= 2 * kHuge;
+  const std::size_t align = huge ? kHuge : 64;
+  const std::size_t size = bytes == 0 ? align : (bytes + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, size);
+  if (p == nullptr) throw std::bad_alloc();
+  if (huge) ::madvise(p, size, MADV_HUGEPAGE);  // a hint; failure is harmless
+  return p;
+}
+
+void free_aligned(void* p) { std::free(p); }
 
 void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what) {
   // Small requests skip reading /proc/meminfo: they cannot matter, and calls must stay cheap.

@@ -212,6 +212,8 @@ void Circuit::check_expr(const Expr& e, const Op& op) const {
 }
 
 Circuit& Circuit::append(Op op) {
+  TANGLE_CHECK(static_cast<std::size_t>(op.gate) < kGates.size(), "unknown gate value ",
+               static_cast<int>(op.gate), " (there are ", kGates.size(), " gates)");
   const GateInfo& info = gate_info(op.gate);
   check_wires(op);
   TANGLE_CHECK(static_cast<int>(op.angles.size()) == info.n_angles, info.name, " takes ", info.n_angles,

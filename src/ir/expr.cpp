@@ -101,6 +101,13 @@ int n_inputs(const Term& t) { return (t.input >= 0 ? 1 : 0) + (t.input2 >= 0 ? 1
 }  // namespace
 
 Expr operator*(const Expr& a, const Expr& b) {
+  // Checked here, not only when the gate is added: inf * x[0] would leave a 0 * inf = nan constant,
+  // and the error would name the nan instead of the factor the user wrote.
+  for (const Expr* f : {&a, &b}) {
+    TANGLE_CHECK(std::isfinite(f->constant_), "angle factor ", f->constant_, " is not finite");
+    for (const Term& t : f->terms_)
+      TANGLE_CHECK(std::isfinite(t.coef), "angle coefficient ", t.coef, " is not finite");
+  }
   Expr e;
   e.constant_ = a.constant_ * b.constant_;
   for (const Term& t : b.terms_) e.terms_.push_back({a.constant_ * t.coef, t.weight, t.input, t.input2});

@@ -171,9 +171,23 @@ void matrix_any(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, i
   }
 }
 
+// One target inside the lanes (a low qubit of a small batch): out = C0 . a + C1 . perm(a).
+template <typename Real>
+void matrix_lane_1(Real* t, const GroupIndex& g, const Real* coef, const int* lane_perm, index_t begin, index_t end) {
+  const CV<Real> c0 = load_c(coef), c1 = load_c(coef + 2 * L<Real>);
+  const IV<Real> perm = xor_index<Real>(lane_perm[1]);
+  for (index_t k = begin; k < end; ++k) {
+    Real* p = at(t, gbase(g, k));
+    const CV<Real> a = load_c(p);
+    store_c(p, cmac(cmul(c0, a), c1, permute(a, perm)));
+  }
+}
+
 template <typename Real>
 void apply_matrix(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, int n_perm,
                   const int* lane_perm, index_t begin, index_t end) {
+  if (g.kh == 0 && n_perm == 2 && mode == CoefMode::LaneComplex)
+    return matrix_lane_1(t, g, coef, lane_perm, begin, end);
   if (g.kh == 1 && n_perm == 1) {
     switch (mode) {
       case CoefMode::UniformComplex:

@@ -27,8 +27,10 @@ using kernels::KernelTable;
 
 constexpr int kMaxSegments = 32;  // gradient partial sums: fixed count, so sums never depend on threads
 constexpr int kMaxParts = 16;     // reduction parts per sweep, likewise
-constexpr int kMaxAbsorbBits = 10;  // Clifford absorption for tiles of up to 2^10 vectors (128 KiB)
-constexpr std::uint64_t kCheckpointBudget = std::uint64_t{512} << 20;  // saved states per call
+// Tiles up to 2^18 vectors (32 MiB, the last-level cache) run in place with Clifford absorption and
+// commuting segments; larger ones in gathered blocks, whose gates must stay local.
+constexpr int kMaxAbsorbBits = 18;
+constexpr std::uint64_t kCheckpointBudget = std::uint64_t{1} << 30;  // saved states per call
 
 // ------------------------------------------------------------------------------------------
 // Plans for one geometry and precision
@@ -270,6 +272,7 @@ class Executor {
   // that a block's gates run out of the 1 MiB L2 cache instead of main memory.
   static constexpr int kBlockBitsForward = 10;
   static constexpr int kBlockBitsBackward = 9;
+  static constexpr int kContiguousBits = 5;
   // Outer iterations of a gathered block per chunk of gradient sums (fixed: thread-independent).
   static constexpr index_t kOuterChunk = 16;
 
@@ -353,6 +356,9 @@ class Executor {
 
   void build_blocks() {
     const int k_max = backward_ ? kBlockBitsBackward : kBlockBitsForward;
+    // Gathered blocks always hold the lowest vector bits, so that they are copied in contiguous
+    // runs of 2^kContiguousBits vectors (4 KiB: one page); the gates' own bits take the rest.
+    const int k_ops = k_max - kContiguousBits;
     auto plain = [&](size_t i) {
       Block b;
       b.ops = {i};
@@ -380,8 +386,7 @@ class Executor {
     std::uint64_t mask = 0;
     auto close = [&] {
       if (current.empty()) return;
-      // Fill the block up to k_max bits with the lowest free ones: longer contiguous runs to copy
-      // and fewer outer iterations.
+      // Add the lowest bits up to k_max: contiguous runs to copy and fewer outer iterations.
       for (int b = 0; b < geo_.nvb && std::popcount(mask) < k_max; ++b) mask |= std::uint64_t{1} << b;
       Block blk;
       blk.ops = current;
@@ -397,14 +402,17 @@ class Executor {
       current.clear();
       mask = 0;
     };
+    const std::uint64_t low = (std::uint64_t{1} << kContiguousBits) - 1;
+    auto high_bits = [&](std::uint64_t m) { return std::popcount(m & ~low); };
     for (size_t i = 0; i < prog_.ops.size(); ++i) {
       const std::int64_t f = footprint(prog_.ops[i]);
-      if (f < 0 || std::popcount(static_cast<std::uint64_t>(f)) > k_max) {
+      if (f < 0 || high_bits(static_cast<std::uint64_t>(f)) > k_ops) {
         close();
         plain(i);
         continue;
       }
-      if (std::popcount(mask | static_cast<std::uint64_t>(f)) > k_max) close();
+      if (high_bits(mask | static_cast<std::uint64_t>(f)) > k_ops) close();
+      if (current.empty()) mask = low;
       current.push_back(i);
       mask |= static_cast<std::uint64_t>(f);
     }

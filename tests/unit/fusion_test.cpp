@@ -27,7 +27,10 @@ Circuit random_circuit(int n, std::mt19937_64& rng, int depth) {
   };
   for (int q = 0; q < n; ++q) c.ry(x[q], q);
   for (int d = 0; d < depth; ++d) {
-    for (int q = 0; q < n; ++q) c.ry(w[k++], q).rz(w[k++], q);
+    for (int q = 0; q < n; ++q) {
+      c.ry(w[k], q).rz(w[k + 1], q);
+      k += 2;
+    }
     for (int q = 0; q < n && n > 1; ++q) c.cnot(q, (q + 1) % n);
     for (int g = 0; g < 2 * n; ++g) {
       const int q = wire(rng);

@@ -17,6 +17,11 @@ std::uint64_t available_memory_bytes();
 /// (or, when `limit` is 0, the machine's available memory).
 void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what);
 
+/// 64-byte aligned memory; blocks of 4 MiB and more are 2 MiB aligned and marked for transparent
+/// huge pages, so that sweeps with large strides do not miss the TLB on every vector.
+void* allocate_aligned(std::size_t bytes);
+void free_aligned(void* p);
+
 /// An owning, 64-byte aligned array of trivially copyable T, zero-initialized.
 template <typename T>
 class AlignedBuffer {
@@ -31,17 +36,15 @@ class AlignedBuffer {
     std::swap(size_, o.size_);
     return *this;
   }
-  ~AlignedBuffer() { std::free(data_); }
+  ~AlignedBuffer() { free_aligned(data_); }
 
   /// Reallocates only when growing; contents are zeroed.
   void resize(std::size_t n) {
     if (n > capacity_) {
-      std::free(data_);
+      free_aligned(data_);
       data_ = nullptr;
       capacity_ = 0;
-      const std::size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
-      data_ = static_cast<T*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes));
-      if (data_ == nullptr) throw std::bad_alloc();
+      data_ = static_cast<T*>(allocate_aligned(n * sizeof(T)));
       capacity_ = n;
     }
     size_ = n;
