@@ -5,6 +5,7 @@
 
 #include "kernels.hpp"
 #include "tangle/core/error.hpp"
+#include "tangle/sim/program.hpp"
 
 namespace tangle::kernels {
 namespace {
@@ -56,3 +57,7 @@ template const KernelTable<float>* kernel_table_for<float>(const char*);
 template const KernelTable<double>* kernel_table_for<double>(const char*);
 
 }  // namespace tangle::kernels
+
+namespace tangle {
+const char* kernel_isa() { return kernels::kernel_table<double>().isa; }
+}  // namespace tangle

@@ -30,6 +30,10 @@ struct RunOptions {
   bool fuse = true;
 };
 
+/// The instruction set of the simulator's kernels on this CPU ("avx512", "avx2" or "generic"),
+/// chosen once at run time (or forced by the environment variable TANGLE_ISA).
+const char* kernel_isa();
+
 namespace detail {
 struct LoweredProgram;
 }
