@@ -54,20 +54,27 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
          dx != nullptr ? dx->data_ptr<T>() : nullptr, o);
 }
 
+// y = f(x; w) for contiguous x [B, n_inputs] and w, in the precision of x's dtype.
+::torch::Tensor evaluate(const Program& program, const ::torch::Tensor& x, const ::torch::Tensor& w,
+                         std::int64_t threads) {
+  check_tensors(program, x, w);
+  ::torch::Tensor y = ::torch::empty({x.size(0), program.n_outputs()}, x.options());
+  const RunOptions o = run_options(x.scalar_type(), threads);
+  if (x.scalar_type() == ::torch::kFloat32) {
+    run_forward<float>(program, x, w, y, o);
+  } else {
+    run_forward<double>(program, x, w, y, o);
+  }
+  return y;
+}
+
 }  // namespace
 
 ::torch::Tensor QuantumFunction::forward(::torch::autograd::AutogradContext* ctx, const ::torch::Tensor& inputs,
                                          const ::torch::Tensor& weights, std::shared_ptr<const Program> program,
                                          std::int64_t threads) {
   const ::torch::Tensor x = inputs.contiguous(), w = weights.contiguous();
-  check_tensors(*program, x, w);
-  ::torch::Tensor y = ::torch::empty({x.size(0), program->n_outputs()}, x.options());
-  const RunOptions o = run_options(x.scalar_type(), threads);
-  if (x.scalar_type() == ::torch::kFloat32) {
-    run_forward<float>(*program, x, w, y, o);
-  } else {
-    run_forward<double>(*program, x, w, y, o);
-  }
+  ::torch::Tensor y = evaluate(*program, x, w, threads);
   ctx->save_for_backward({x, w});
   ctx->saved_data["program"] = c10::IValue::make_capsule(c10::make_intrusive<ProgramHolder>(std::move(program)));
   ctx->saved_data["threads"] = threads;
@@ -101,16 +108,7 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
   if (!inputs.requires_grad() && !weights.requires_grad()) {
     // Inference: no graph, no saved tensors.
     ::torch::NoGradGuard no_grad;
-    const ::torch::Tensor x = inputs.contiguous(), w = weights.contiguous();
-    check_tensors(*program, x, w);
-    ::torch::Tensor y = ::torch::empty({x.size(0), program->n_outputs()}, x.options());
-    const RunOptions o = run_options(x.scalar_type(), threads);
-    if (x.scalar_type() == ::torch::kFloat32) {
-      run_forward<float>(*program, x, w, y, o);
-    } else {
-      run_forward<double>(*program, x, w, y, o);
-    }
-    return y;
+    return evaluate(*program, inputs.contiguous(), weights.contiguous(), threads);
   }
   return QuantumFunction::apply(inputs, weights, program, static_cast<std::int64_t>(threads));
 }

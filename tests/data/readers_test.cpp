@@ -18,6 +18,7 @@
 #include "tangle/core/error.hpp"
 #include "tangle/core/random.hpp"
 #include "tangle/data/dataset.hpp"
+#include "error_message.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<unsigned char>;
@@ -29,25 +30,8 @@ namespace {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/// The message of the `E` thrown by `f` (a test failure if nothing or something else is thrown).
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected " << typeid(E).name() << ", got " << typeid(e).name() << ": " << e.what();
-    return "<wrong exception>";
-  }
-  ADD_FAILURE() << "expected an exception, nothing was thrown";
-  return "<no exception>";
-}
-
-::testing::AssertionResult has(const std::string& message, const std::string& part) {
-  if (message.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "message \"" << message << "\" does not contain \"" << part << "\"";
-}
+using tangle::test::error_of;
+using tangle::test::has;
 
 /// A fresh directory under the system temp dir, removed at the end of the test.
 class TempDirTest : public ::testing::Test {

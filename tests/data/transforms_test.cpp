@@ -14,30 +14,15 @@
 #include "tangle/core/error.hpp"
 #include "tangle/core/random.hpp"
 #include "tangle/data/dataset.hpp"
+#include "error_message.hpp"
 
 using tangle::ValueError;
 namespace td = tangle::data;
 
 namespace {
 
-template <typename E, typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected " << typeid(E).name() << ", got " << typeid(e).name() << ": " << e.what();
-    return "<wrong exception>";
-  }
-  ADD_FAILURE() << "expected an exception, nothing was thrown";
-  return "<no exception>";
-}
-
-::testing::AssertionResult has(const std::string& message, const std::string& part) {
-  if (message.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "message \"" << message << "\" does not contain \"" << part << "\"";
-}
+using tangle::test::error_of;
+using tangle::test::has;
 
 std::vector<std::int64_t> to_vector(const torch::Tensor& t) {
   const torch::Tensor c = t.to(torch::kInt64).contiguous();
