@@ -49,6 +49,24 @@ Program layered_workload(int n) {
   return Program(std::move(c), {Readout::expval(pauli_z(0))});
 }
 
+// D7: creep's re-uploading linear layer. From |+>^7, ten times an Evolution of the sample's
+// 128 x 128 Hamiltonian (its 16,384 features) then a trainable SU(128); the 128 probabilities.
+Program dense_workload() {
+  const int n = 7;
+  Circuit c(n);
+  const ParamBlock x = c.inputs(index_t{1} << (2 * n));
+  std::vector<int> wires(n);
+  for (int q = 0; q < n; ++q) {
+    wires[static_cast<size_t>(q)] = q;
+    c.h(q);
+  }
+  for (int r = 0; r < 10; ++r) {
+    c.evolution(x, Expr(-0.2), wires);
+    c.special_unitary(wires);
+  }
+  return Program(std::move(c), {Readout::probs(wires)});
+}
+
 // G: one dense (complex) one-qubit gate on each qubit in turn, `sweeps` times.
 Program gate_workload(int n, int sweeps) {
   const double a = 0.3, b = 1.1, g = -0.7;  // a generic U3, written as a dense matrix
@@ -70,14 +88,13 @@ struct Row {
   double per_gate_gb_per_s = 0;  // G with fusion off: one sweep of the state per gate
 };
 
-Row run_layered(const char* name, int n, index_t batch, int threads, Precision precision, int repeats) {
-  const Program p = layered_workload(n);
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> u(-M_PI, M_PI);
-  std::vector<double> x(static_cast<size_t>(batch * n)), g(static_cast<size_t>(batch), 1.0);
-  for (double& v : x) v = u(rng);
+// Forward and forward + gradient (weights and inputs) samples/s of a batch of `x`.
+Row run_program(const char* name, const Program& p, const std::vector<double>& x, index_t batch, int threads,
+                Precision precision, int repeats) {
+  const int n = p.circuit().n_qubits();
+  const std::vector<double> g(static_cast<size_t>(batch * p.n_outputs()), 1.0);
   const std::vector<double> w = p.circuit().initial_weights(11);
-  std::vector<double> y(static_cast<size_t>(batch)), dw(w.size()), dx(x.size());
+  std::vector<double> y(g.size()), dw(w.size()), dx(x.size());
   RunOptions o;
   o.threads = threads;
   o.precision = precision;
@@ -88,6 +105,23 @@ Row run_layered(const char* name, int n, index_t batch, int threads, Precision p
                  vjp<double>(p, x.data(), batch, w.data(), g.data(), y.data(), dw.data(), dx.data(), o);
                });
   return r;
+}
+
+Row run_layered(const char* name, int n, index_t batch, int threads, Precision precision, int repeats) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-M_PI, M_PI);
+  std::vector<double> x(static_cast<size_t>(batch * n));
+  for (double& v : x) v = u(rng);
+  return run_program(name, layered_workload(n), x, batch, threads, precision, repeats);
+}
+
+Row run_dense(index_t batch, int threads, Precision precision, int repeats) {
+  const Program p = dense_workload();
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 0.1);
+  std::vector<double> x(static_cast<size_t>(batch * p.n_inputs()));
+  for (double& v : x) v = normal(rng);
+  return run_program("D7", p, x, batch, threads, precision, repeats);
 }
 
 // In-place sweep x = a x + b over an array far larger than the last-level cache: the access
@@ -180,6 +214,7 @@ int run_bench(const BenchOptions& options) {
   for (Precision p : options.precisions) {
     if (all || options.workload == "W10") print(run_layered("W10", 10, 1000, threads, p, options.repeats), options.json);
     if (all || options.workload == "W16") print(run_layered("W16", 16, 100, threads, p, options.repeats), options.json);
+    if (all || options.workload == "D7") print(run_dense(20, threads, p, options.repeats), options.json);
   }
   if (all || options.workload == "G") {
     for (Precision p : options.precisions)

@@ -9,7 +9,7 @@
 namespace tangle::cli {
 
 struct BenchOptions {
-  std::string workload = "all";             // W10, W16, G or all
+  std::string workload = "all";             // W10, W16, D7, G or all
   int threads = 0;                          // 0 = every core
   std::vector<Precision> precisions = {Precision::F64, Precision::F32};
   bool json = false;

@@ -1,5 +1,6 @@
 #include "dense_math.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 
@@ -125,6 +126,34 @@ MatrixC divided_differences(double c, const double* h, int dim) {
   return g;
 }
 
+MatrixC complex_product(const MatrixC& a, bool adjoint_a, const MatrixC& b, bool adjoint_b) {
+  MatrixR ar = a.real(), ai = a.imag(), br = b.real(), bi = b.imag();
+  if (adjoint_a) {
+    ar.transposeInPlace();
+    ai = (-ai.transpose()).eval();
+  }
+  if (adjoint_b) {
+    br.transposeInPlace();
+    bi = (-bi.transpose()).eval();
+  }
+  MatrixR re = ar * br;
+  re.noalias() -= ai * bi;
+  MatrixR im = ar * bi;
+  im.noalias() += ai * br;
+  MatrixC out(re.rows(), re.cols());
+  out.real() = re;
+  out.imag() = im;
+  return out;
+}
+
+MatrixR real_congruence_real_part(const Eigen::Ref<const MatrixR>& v, const MatrixC& z) {
+  const MatrixR zr = z.real();
+  const MatrixR vz = v * zr;
+  MatrixR out(v.rows(), v.rows());
+  out.noalias() = vz * v.transpose();
+  return out;
+}
+
 MatrixC real_congruence(const Eigen::Ref<const MatrixR>& v, const MatrixC& z) {
   const MatrixR re = v * z.real() * v.transpose();
   const MatrixR im = v * z.imag() * v.transpose();
@@ -142,18 +171,43 @@ HermitianExp hermitian_exp(const MatrixC& a) {
   const index_t dim = a.rows();
   MatrixC scaled = e.w;
   for (index_t j = 0; j < dim; ++j) scaled.col(j) *= std::polar(1.0, e.alpha(j));
-  e.u = scaled * e.w.adjoint();
+  e.u = complex_product(scaled, false, e.w, true);
   return e;
+}
+
+HermitianExp HermitianExpCache::get(const double* coef, int k) {
+  const std::size_t n = (std::size_t{1} << (2 * k)) - 1;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Entry& e : entries_)
+      if (e.k == k && std::equal(e.coef.begin(), e.coef.end(), coef)) return e.value;
+  }
+  Entry e;
+  e.k = k;
+  e.coef.assign(coef, coef + n);
+  e.value = hermitian_exp(pauli_combination(coef, k));
+  HermitianExp out = e.value;
+  const std::size_t dim = std::size_t{1} << k, bytes = n * sizeof(double) + 2 * dim * dim * sizeof(cdouble);
+  if (bytes > kBudgetBytes / 2) return out;  // too large to keep
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.push_back(std::move(e));
+  bytes_ += bytes;
+  while (entries_.size() > capacity_ || bytes_ > kBudgetBytes) {
+    const std::size_t d = std::size_t{1} << entries_.front().k;
+    bytes_ -= entries_.front().coef.size() * sizeof(double) + 2 * d * d * sizeof(cdouble);
+    entries_.pop_front();
+  }
+  return out;
 }
 
 MatrixC exp_gradient(const HermitianExp& e, const MatrixC& r) {
   const index_t dim = e.alpha.size();
-  const MatrixC y = e.w.adjoint() * r * e.w;
+  const MatrixC y = complex_product(complex_product(e.w, true, r, false), false, e.w, false);
   const MatrixC gamma = divided_differences(1.0, e.alpha.data(), static_cast<int>(dim));
   MatrixC z(dim, dim);
   for (index_t l = 0; l < dim; ++l)
     for (index_t j = 0; j < dim; ++j) z(l, j) = gamma(j, l) * y(l, j);
-  return e.w * z * e.w.adjoint();
+  return complex_product(complex_product(e.w, false, z, false), false, e.w, true);
 }
 
 SymmetricEigen symmetric_eigen(const double* m, int dim) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <deque>
+#include <mutex>
 #include <vector>
 
 #include "tangle/core/types.hpp"
@@ -34,6 +36,14 @@ cdouble exp_divided_difference(double c, double a, double b);
 /// (the stable formula only for nearly equal pairs).
 MatrixC divided_differences(double c, const double* h, int dim);
 
+/// a * b, each optionally conjugate-transposed, as four real matrix products: on the x86-64
+/// baseline the library is built for, Eigen's real product kernel runs about nine times faster
+/// than its complex one (128 x 128: 0.22 ms against 2.0 ms), so this takes half the time.
+MatrixC complex_product(const MatrixC& a, bool adjoint_a, const MatrixC& b, bool adjoint_b);
+
+/// Re(V Z V^T) = V Re(Z) V^T for real V and complex Z.
+MatrixR real_congruence_real_part(const Eigen::Ref<const MatrixR>& v, const MatrixC& z);
+
 /// V Z V^T for real V and complex Z, as real matrix products.
 MatrixC real_congruence(const Eigen::Ref<const MatrixR>& v, const MatrixC& z);
 
@@ -44,6 +54,27 @@ struct HermitianExp {
   MatrixC u;
 };
 HermitianExp hermitian_exp(const MatrixC& a);
+
+/// The most recent exponentials, keyed by their generators' coefficients (compared exactly),
+/// up to `capacity` of them and a fixed memory budget; safe to share between threads.
+class HermitianExpCache {
+ public:
+  static constexpr std::size_t kBudgetBytes = std::size_t{64} << 20;
+  explicit HermitianExpCache(std::size_t capacity) : capacity_(capacity) {}
+  /// exp(i sum_w coef[w-1] P_w) on k qubits, found or computed (and kept, oldest out first).
+  HermitianExp get(const double* coef, int k);
+
+ private:
+  struct Entry {
+    int k = 0;
+    std::vector<double> coef;
+    HermitianExp value;
+  };
+  std::mutex mutex_;
+  std::deque<Entry> entries_;
+  std::size_t capacity_;
+  std::size_t bytes_ = 0;
+};
 
 /// The gradient matrix G such that d/dA Re tr(exp(iA) R) . dA = Re tr(dA G) (Daleckii-Krein):
 /// G = W Z W^dagger, Z[l][j] = Gamma[j][l] (W^dagger R W)[l][j], Gamma the divided differences.

@@ -3,10 +3,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 #include <bit>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 #include "clifford_frame.hpp"
@@ -159,6 +161,23 @@ void sweep(index_t count, int threads, F&& f) {
   for (index_t p = 0; p < pieces; ++p) f(count * p / pieces, count * (p + 1) / pieces);
 }
 
+// Runs f(j) for every j < count, spread over `threads`; rethrows the first exception.
+template <typename F>
+void for_each_index(size_t count, int threads, F&& f) {
+  std::exception_ptr error;
+  std::mutex error_mutex;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1 && count > 1)
+  for (size_t j = 0; j < count; ++j) {
+    try {
+      f(j);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 // ------------------------------------------------------------------------------------------
 
 template <typename Real>
@@ -221,8 +240,33 @@ struct EvoCache {
   AlignedBuffer<Real> vt_table, v_table;
   // Input gradients of every op sharing this decomposition, summed in the eigenbasis and taken
   // back to the pixel basis once per tile (see evolution_gradient).
-  std::vector<MatrixC> zsum;  // [slots]
+  std::vector<MatrixR> zsum;  // [slots]
   bool pending = false;
+  // Gamma^T, the divided differences of exp(-i time h / 2) transposed, split into real and
+  // imaginary parts, per slot, for the last time asked.
+  struct GammaT {
+    MatrixR re, im;
+  };
+  std::vector<GammaT> gamma;
+  std::vector<double> gamma_time;
+
+  void size_gamma(size_t slots) {
+    if (gamma.size() >= slots) return;
+    gamma.resize(slots);
+    gamma_time.resize(slots, std::numeric_limits<double>::quiet_NaN());
+  }
+
+  // Slot `slot` only: threads may ask for different slots at once (after size_gamma).
+  const GammaT& gamma_for(int slot, double time, int dim) {
+    const auto s = static_cast<size_t>(slot);
+    if (!(gamma_time[s] == time)) {
+      const MatrixC g = divided_differences(-0.5 * time, h.data() + s * static_cast<size_t>(dim), dim);
+      gamma[s].re = g.real().transpose();
+      gamma[s].im = g.imag().transpose();
+      gamma_time[s] = time;
+    }
+    return gamma[s];
+  }
 };
 
 // The per-sample unitaries of a SpecialUnitary on inputs, for one tile.
@@ -421,6 +465,25 @@ class Executor {
 
   void build_plans() {
     const double* w = req_.weights;
+    // The exponentials of the SpecialUnitary blocks on weights (an eigen-decomposition of up to
+    // 2^k x 2^k each, one per layer of a re-uploading circuit) are independent: one per thread.
+    std::vector<size_t> su_ops;
+    for (size_t i = 0; i < prog_.ops.size(); ++i)
+      if (prog_.ops[i].kind == LoweredOp::Kind::SpecialUnitary && !prog_.ops[i].per_sample) su_ops.push_back(i);
+    std::vector<HermitianExp> su_exp(su_ops.size());
+    if (!su_ops.empty()) {
+      std::shared_ptr<HermitianExpCache> cache;
+      {
+        std::lock_guard<std::mutex> lock(prog_.exponentials.mutex);
+        if (!prog_.exponentials.value) prog_.exponentials.value = std::make_shared<HermitianExpCache>(su_ops.size());
+        cache = prog_.exponentials.value;
+      }
+      for_each_index(su_ops.size(), threads_, [&](size_t j) {
+        const LoweredOp& op = prog_.ops[su_ops[j]];
+        su_exp[j] = cache->get(w + op.offset, static_cast<int>(op.targets.size()));
+      });
+    }
+    size_t next_su = 0;
     plans_.resize(prog_.ops.size());
     for (size_t b = 0; b < blocks_.size(); ++b)
       for (size_t i : blocks_[b].ops) plans_[i].block = static_cast<int>(b);
@@ -470,7 +533,7 @@ class Executor {
             p.su_cache = static_cast<int>(n_su_caches_++);
             break;
           }
-          p.su = hermitian_exp(pauli_combination(w + op.offset, k));
+          p.su = std::move(su_exp[next_su++]);
           plan_matrix<Real>(p.tm, p.su.u, L, p.fwd);
           plan_matrix<Real>(p.tm, p.su.u.adjoint(), L, p.inv);
           p.su_slot = static_cast<int>(su_dims_.size());
@@ -579,6 +642,16 @@ class Executor {
                                 static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
     checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && bytes <= kCheckpointBudget;
     n_checkpoints_ = checkpointing_ ? checkpoints : 0;
+    // Leading blocks of one-qubit ops on |0...0>: their states are products, written directly.
+    product_blocks_ = 0;
+    const bool from_zero = prog_.ops.empty() || (prog_.ops[0].kind != LoweredOp::Kind::AmplitudeEmbedding &&
+                                                 prog_.ops[0].kind != LoweredOp::Kind::StatePreparation);
+    if (opts_.fuse && from_zero) {
+      while (product_blocks_ < blocks_.size() && !blocks_[product_blocks_].gather &&
+             std::all_of(blocks_[product_blocks_].ops.begin(), blocks_[product_blocks_].ops.end(),
+                         [&](size_t i) { return is_one_qubit(prog_.ops[i]); }))
+        ++product_blocks_;
+    }
     first_needed_ = blocks_.size();
     for (size_t b = 0; b < blocks_.size() && first_needed_ == blocks_.size(); ++b)
       for (size_t i : blocks_[b].ops)
@@ -660,6 +733,11 @@ class Executor {
       d_inv[l] = static_cast<Real>(re);
       d_inv[L + l] = static_cast<Real>(-im);
     }
+  }
+
+  // Slots of a tile that hold samples (the others pad the last tile).
+  index_t valid_slots(index_t tile) const {
+    return std::min<index_t>(geo_.samples_per_tile, geo_.batch - tile * geo_.samples_per_tile);
   }
 
   const double* row_inputs(index_t tile, int slot) const {
@@ -868,8 +946,11 @@ class Executor {
     if (c.tile == tile) return c;
     const int k = static_cast<int>(p.op->targets.size());
     c.slots.resize(static_cast<size_t>(geo_.samples_per_tile));
-    for (int s = 0; s < geo_.samples_per_tile; ++s)
-      c.slots[static_cast<size_t>(s)] = hermitian_exp(pauli_combination(row_inputs(tile, s) + p.op->offset, k));
+    const index_t valid = valid_slots(tile);
+    for_each_index(static_cast<size_t>(valid), inner_threads_, [&](size_t s) {
+      c.slots[s] = hermitian_exp(pauli_combination(row_inputs(tile, static_cast<int>(s)) + p.op->offset, k));
+    });
+    for (index_t s = valid; s < geo_.samples_per_tile; ++s) c.slots[static_cast<size_t>(s)] = c.slots[static_cast<size_t>(valid - 1)];
     fill_lane_table_complex(p.tm, [&](int slot, int r, int col) { return c.slots[static_cast<size_t>(slot)].u(r, col); },
                             c.fwd);
     fill_lane_table_complex(
@@ -885,15 +966,23 @@ class Executor {
     const index_t slots = geo_.samples_per_tile;
     e.v.assign(static_cast<size_t>(slots * dim * dim), 0.0);
     e.h.assign(static_cast<size_t>(slots * dim), 0.0);
-    for (index_t s = 0; s < slots; ++s) {
+    // One decomposition per sample, spread over the tile's threads; padding slots repeat the
+    // last sample (their lanes are discarded).
+    const index_t valid = valid_slots(tile);
+    for_each_index(static_cast<size_t>(valid), inner_threads_, [&](size_t s) {
       const double* m = row_inputs(tile, static_cast<int>(s)) + e.offset;
       const SymmetricEigen se = symmetric_eigen(m, dim);
       std::copy(se.v.data(), se.v.data() + dim * dim, e.v.data() + s * dim * dim);
       std::copy(se.h.data(), se.h.data() + dim, e.h.data() + s * dim);
+    });
+    for (index_t s = valid; s < slots; ++s) {
+      std::copy(e.v.data() + (valid - 1) * dim * dim, e.v.data() + valid * dim * dim, e.v.data() + s * dim * dim);
+      std::copy(e.h.data() + (valid - 1) * dim, e.h.data() + valid * dim, e.h.data() + s * dim);
     }
     const TargetMap& tm = plans_[static_cast<size_t>(e.targets_owner)].tm;
     fill_lane_table(tm, e.v, true, e.vt_table);
     fill_lane_table(tm, e.v, false, e.v_table);
+    std::fill(e.gamma_time.begin(), e.gamma_time.end(), std::numeric_limits<double>::quiet_NaN());
     e.tile = tile;
     return e;
   }
@@ -1028,6 +1117,101 @@ class Executor {
         scatter(b, s.psi.data(), o, psi);
       }
     });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Product states. From |0...0>, one-qubit ops keep the state a product of one-qubit states:
+  // the leading blocks made only of them (a first layer of rotations, with the phase layer
+  // after it) are applied to 2-vectors per qubit and lane, and their states written out once,
+  // instead of one sweep of the tile per op.
+
+  static bool is_one_qubit(const LoweredOp& op) {
+    if (!op.controls.empty()) return false;
+    switch (op.kind) {
+      case LoweredOp::Kind::PauliRotation:
+      case LoweredOp::Kind::Matrix: return op.targets.size() == 1;
+      case LoweredOp::Kind::Phase: return op.targets.size() <= 1;
+      default: return false;
+    }
+  }
+
+  // Applies op to factor[q][lane] (q its target) or, for a global phase, to `global`.
+  void apply_one_qubit(const LoweredOp& op, index_t tile, std::vector<std::array<cdouble, 2>>& factor,
+                       std::vector<cdouble>& global) const {
+    const cdouble i(0.0, 1.0);
+    for (int l = 0; l < L; ++l) {
+      if (op.kind == LoweredOp::Kind::Phase && op.targets.empty()) {
+        global[static_cast<size_t>(l)] *= std::polar(1.0, lane_angle(op.angle, tile, l));
+        continue;
+      }
+      std::array<cdouble, 2>& f = factor[static_cast<size_t>(op.targets[0] * L + l)];
+      cdouble m[2][2];
+      if (op.kind == LoweredOp::Kind::Matrix) {
+        for (int r = 0; r < 2; ++r)
+          for (int c = 0; c < 2; ++c) m[r][c] = op.matrix[static_cast<size_t>(2 * r + c)];
+      } else if (op.kind == LoweredOp::Kind::Phase) {
+        m[0][0] = 1.0;
+        m[0][1] = m[1][0] = 0.0;
+        m[1][1] = std::polar(1.0, lane_angle(op.angle, tile, l));
+      } else {
+        // exp(-i theta/2 P) = cos(theta/2) - i sin(theta/2) P
+        const double theta = lane_angle(op.angle, tile, l);
+        const double c = std::cos(0.5 * theta), sn = std::sin(0.5 * theta);
+        const cdouble pauli[4][2][2] = {{{1, 0}, {0, 1}}, {{0, 1}, {1, 0}}, {{0, -i}, {i, 0}}, {{1, 0}, {0, -1}}};
+        const auto& pm = pauli[static_cast<int>(op.word[0])];
+        for (int r = 0; r < 2; ++r)
+          for (int cc = 0; cc < 2; ++cc) m[r][cc] = (r == cc ? c : 0.0) - i * sn * pm[r][cc];
+      }
+      f = {m[0][0] * f[0] + m[0][1] * f[1], m[1][0] * f[0] + m[1][1] * f[1]};
+    }
+  }
+
+  // t = global * prod_q factor[q] in the tile layout: vector 0 holds the lane qubits' part, then
+  // each vector bit doubles the filled range (vectors v and v + 2^b from v), lane-parallel.
+  void write_product(const std::vector<std::array<cdouble, 2>>& factor, const std::vector<cdouble>& global, Real* t,
+                     Real* f) const {
+    for (int l = 0; l < L; ++l) {
+      cdouble a = global[static_cast<size_t>(l)];
+      for (int q = 0; q < geo_.n; ++q)
+        if (geo_.in_lane(q)) a *= factor[static_cast<size_t>(q * L + l)][(l >> geo_.lane_bit(q)) & 1];
+      t[l] = static_cast<Real>(a.real());
+      t[L + l] = static_cast<Real>(a.imag());
+    }
+    Real *f0r = f, *f0i = f + L, *f1r = f + 2 * L, *f1i = f + 3 * L;
+    for (int vb = 0; vb < geo_.nvb; ++vb) {
+      const int q = geo_.n - 1 - (vb + geo_.lq);
+      for (int l = 0; l < L; ++l) {
+        const std::array<cdouble, 2>& fq = factor[static_cast<size_t>(q * L + l)];
+        f0r[l] = static_cast<Real>(fq[0].real());
+        f0i[l] = static_cast<Real>(fq[0].imag());
+        f1r[l] = static_cast<Real>(fq[1].real());
+        f1i[l] = static_cast<Real>(fq[1].imag());
+      }
+      const index_t half = index_t{1} << vb;
+      for (index_t v = 0; v < half; ++v) {
+        Real* lo = t + v * 2 * L;
+        Real* hi = t + (v + half) * 2 * L;
+        for (int l = 0; l < L; ++l) {
+          const Real ar = lo[l], ai = lo[L + l];
+          hi[l] = ar * f1r[l] - ai * f1i[l];
+          hi[L + l] = ar * f1i[l] + ai * f1r[l];
+          lo[l] = ar * f0r[l] - ai * f0i[l];
+          lo[L + l] = ar * f0i[l] + ai * f0r[l];
+        }
+      }
+    }
+  }
+
+  void product_prefix(index_t tile, Real* psi, Workspace<Real>& w) {
+    w.dvec.ensure(4 * L);  // one qubit's factors per lane, for write_product
+    std::vector<std::array<cdouble, 2>> factor(static_cast<size_t>(geo_.n * L), std::array<cdouble, 2>{1.0, 0.0});
+    std::vector<cdouble> global(L, 1.0);
+    for (size_t b = 0; b < product_blocks_; ++b) {
+      const Block& blk = blocks_[b];
+      for (size_t i : blk.ops) apply_one_qubit(prog_.ops[i], tile, factor, global);
+      if (checkpointing_ && blk.checkpoint >= 0) write_product(factor, global, checkpoint(blk, w), w.dvec.data());
+    }
+    write_product(factor, global, psi, w.dvec.data());
   }
 
   void init_state(index_t tile, Real* t, Workspace<Real>& w) {
@@ -1261,6 +1445,25 @@ class Executor {
         break;
       case LoweredOp::Kind::SpecialUnitary: {
         apply_op(i, tile, psi, w, inner, true);
+        if (!op.per_sample && !req_.per_sample_weights && whole_register(p.tm)) {
+          // R summed over the tile: sum_s psi_s lambda_s^dagger, one [dim x samples] by
+          // [samples x dim] product instead of a dim x dim reduction per sample.
+          const int dim = 1 << p.tm.k;
+          MatrixC a(dim, geo_.samples_per_tile), b(dim, geo_.samples_per_tile);
+          a.setZero();
+          b.setZero();
+          std::vector<cdouble> column(static_cast<size_t>(dim));
+          for (int slot = 0; slot < spt; ++slot) {
+            if (!geo_.valid(tile, slot)) continue;
+            slot_vector(p.tm, psi, slot, column.data());
+            for (int j = 0; j < dim; ++j) a(j, slot) = column[static_cast<size_t>(j)];
+            slot_vector(p.tm, lam, slot, column.data());
+            for (int j = 0; j < dim; ++j) b(j, slot) = column[static_cast<size_t>(j)];
+          }
+          acc->su_r[static_cast<size_t>(p.su_slot)] += complex_product(a, false, b, true);
+          apply_op(i, tile, lam, w, inner, true);
+          break;
+        }
         std::vector<MatrixC> r;
         outer_slots(s, psi, lam, p.tm, inner, r);
         if (op.per_sample) {
@@ -1412,36 +1615,56 @@ class Executor {
       chain_angle(prog_.ops[grad_ops[g]].angle, tile, total.data() + g * static_cast<size_t>(spt), acc);
   }
 
+  // True when the op covers every qubit of a tile with one sample per lane: each sample's state
+  // is then one vector of the op's local basis, and R = psi lambda^dagger has rank one.
+  bool whole_register(const TargetMap& tm) const { return tm.kl == 0 && geo_.lq == 0 && tm.kh == geo_.nvb; }
+
+  // The local vector of sample `slot` of a tile (whole_register ops only).
+  void slot_vector(const TargetMap& tm, const Real* t, int slot, cdouble* out) const {
+    for (size_t j = 0; j < tm.offsets.size(); ++j) {
+      const index_t at = 2 * L * tm.offsets[j] + slot;
+      out[tm.loc_hi[j]] = cdouble(t[at], t[at + L]);
+    }
+  }
+
+  // Per slot, either Y (dense) or its rank-one factors Y = a b^dagger.
+  struct EvolutionY {
+    bool rank_one = false;
+    std::vector<MatrixC> y;
+    std::vector<Eigen::VectorXcd> a, b;
+  };
+
   // Y = V^T R V per slot, R = sum over the other qubits of psi_prev lambda^dagger. When the op
-  // covers every qubit of a lane-per-sample tile, R is the outer product of two vectors and
-  // Y = (V^T psi)(V^T lambda)^dagger costs two matrix-vector products instead of two
-  // matrix-matrix ones.
-  std::vector<MatrixC> evolution_y(const OpPlan<Real>& p, const EvoCache<Real>& e, const Real* psi, const Real* lam,
-                                   Workspace<Real>& w) {
+  // covers the whole register, R is the outer product of two vectors: Y is kept as its factors
+  // (V^T psi)(V^T lambda)^dagger, two matrix-vector products instead of two matrix products.
+  EvolutionY evolution_y(const OpPlan<Real>& p, index_t tile, const EvoCache<Real>& e, const Real* psi,
+                         const Real* lam, Workspace<Real>& w) {
     const int dim = 1 << e.k;
     const TargetMap& tm = p.tm;
-    std::vector<MatrixC> y(static_cast<size_t>(geo_.samples_per_tile));
-    if (tm.kl == 0 && geo_.lq == 0 && tm.kh == geo_.nvb) {
-      Eigen::VectorXcd a(dim), b(dim);
-      for (int s = 0; s < geo_.samples_per_tile; ++s) {
-        for (int j = 0; j < dim; ++j) {
-          const index_t at = 2 * L * tm.offsets[static_cast<size_t>(j)] + s;
-          a(tm.loc_hi[static_cast<size_t>(j)]) = cdouble(psi[at], psi[at + L]);
-          b(tm.loc_hi[static_cast<size_t>(j)]) = cdouble(lam[at], lam[at + L]);
-        }
-        Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
-        const Eigen::VectorXcd va = v.transpose().cast<cdouble>() * a, vb = v.transpose().cast<cdouble>() * b;
-        y[static_cast<size_t>(s)] = va * vb.adjoint();
-      }
-      return y;
+    const size_t spt = static_cast<size_t>(geo_.samples_per_tile);
+    EvolutionY out;
+    if (whole_register(tm)) {
+      out.rank_one = true;
+      out.a.resize(spt);
+      out.b.resize(spt);
+      for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t s) {
+        Eigen::VectorXcd a(dim), b(dim);
+        slot_vector(tm, psi, static_cast<int>(s), a.data());
+        slot_vector(tm, lam, static_cast<int>(s), b.data());
+        Eigen::Map<const MatrixR> v(e.v.data() + s * dim * dim, dim, dim);
+        out.a[s] = v.transpose().cast<cdouble>() * a;
+        out.b[s] = v.transpose().cast<cdouble>() * b;
+      });
+      return out;
     }
     std::vector<MatrixC> r;
     outer_slots(w.scratch[0], psi, lam, tm, inner_threads_, r);
+    out.y.resize(spt);
     for (int s = 0; s < geo_.samples_per_tile; ++s) {
       Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
-      y[static_cast<size_t>(s)] = real_congruence(v.transpose(), r[static_cast<size_t>(s)]);
+      out.y[static_cast<size_t>(s)] = real_congruence(v.transpose(), r[static_cast<size_t>(s)]);
     }
-    return y;
+    return out;
   }
 
   // U = V f(h) V^T, f(h) = exp(-i t h / 2), from psi before the op and lambda after it.
@@ -1450,43 +1673,61 @@ class Executor {
     const LoweredOp& op = *p.op;
     EvoCache<Real>& e = evolution_data(p, tile, w);
     const int dim = 1 << e.k;
-    const std::vector<MatrixC> y = evolution_y(p, e, psi, lam, w);
+    const EvolutionY y = evolution_y(p, tile, e, psi, lam, w);
     std::vector<double> d_time(static_cast<size_t>(geo_.samples_per_tile), 0.0);
     if (req_.d_inputs != nullptr && !e.pending) {
-      e.zsum.assign(static_cast<size_t>(geo_.samples_per_tile), MatrixC::Zero(dim, dim));
+      e.zsum.assign(static_cast<size_t>(geo_.samples_per_tile), MatrixR::Zero(dim, dim));
       e.pending = true;
     }
-    for (int s = 0; s < geo_.samples_per_tile; ++s) {
-      if (!geo_.valid(tile, s)) continue;
+    e.size_gamma(static_cast<size_t>(geo_.samples_per_tile));
+    // Slots are independent: spread over the tile's threads.
+    for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t slot) {
+      const int s = static_cast<int>(slot);
       const double time = op.angle.eval<double>(req_.weights, row_inputs(tile, s));
-      const double* h = e.h.data() + static_cast<size_t>(s) * dim;
-      const MatrixC& ys = y[static_cast<size_t>(s)];
+      const double* h = e.h.data() + slot * dim;
+      auto y_diag = [&](int j) {
+        return y.rank_one ? y.a[slot](j) * std::conj(y.b[slot](j)) : y.y[slot](j, j);
+      };
       cdouble dt = 0.0;
-      for (int j = 0; j < dim; ++j) dt += cdouble(0.0, -0.5 * h[j]) * std::polar(1.0, -0.5 * time * h[j]) * ys(j, j);
-      d_time[static_cast<size_t>(s)] = 2.0 * dt.real();
-      if (req_.d_inputs == nullptr) continue;
-      // Daleckii-Krein: dU = V [Gamma . (V^T dH V)] V^T; summed in the eigenbasis over the ops.
-      const MatrixC gamma = divided_differences(-0.5 * time, h, dim);
-      MatrixC& z = e.zsum[static_cast<size_t>(s)];
-      for (int l = 0; l < dim; ++l)
-        for (int j = 0; j < dim; ++j) z(l, j) += gamma(j, l) * ys(l, j);
-    }
+      for (int j = 0; j < dim; ++j) dt += cdouble(0.0, -0.5 * h[j]) * std::polar(1.0, -0.5 * time * h[j]) * y_diag(j);
+      d_time[slot] = 2.0 * dt.real();
+      if (req_.d_inputs == nullptr) return;
+      // Daleckii-Krein: dU = V [Gamma . (V^T dH V)] V^T; summed in the eigenbasis over the ops,
+      // real parts only (see flush_evolution_gradients): z[l][j] += Re(Gamma[j][l] Y[l][j]).
+      // Ops re-uploading the same block with the same time share Gamma.
+      const typename EvoCache<Real>::GammaT& g = e.gamma_for(s, time, dim);
+      MatrixR& z = e.zsum[slot];
+      if (y.rank_one) {
+        // Y[l][j] = a_l conj(b_j)
+        const Eigen::ArrayXd br = y.b[slot].real().array(), bi = y.b[slot].imag().array();
+        for (int l = 0; l < dim; ++l) {
+          const double ar = y.a[slot](l).real(), ai = y.a[slot](l).imag();
+          const auto gr = g.re.row(l).array().transpose(), gi = g.im.row(l).array().transpose();
+          // Re((gr + i gi)(ar + i ai)(br - i bi))
+          z.row(l).array() += ((gr * ar - gi * ai) * br + (gr * ai + gi * ar) * bi).transpose();
+        }
+      } else {
+        const MatrixC& ys = y.y[slot];
+        for (int l = 0; l < dim; ++l)
+          for (int j = 0; j < dim; ++j)
+            z(l, j) += g.re(l, j) * ys(l, j).real() - g.im(l, j) * ys(l, j).imag();
+      }
+    });
     chain_angle(op.angle, tile, d_time.data(), acc);
   }
 
-  // d/dM = Re(G + G^T) with G = V Z V^T, once per tile and eigen-decomposition.
+  // d/dM = Re(G + G^T) with Re G = V Re(Z) V^T (V is real), once per tile and eigen-decomposition.
   void flush_evolution_gradients(index_t tile, Workspace<Real>& w) {
     for (EvoCache<Real>& e : w.evo) {
       if (!e.pending) continue;
       const int dim = 1 << e.k;
-      for (int s = 0; s < geo_.samples_per_tile; ++s) {
-        if (!geo_.valid(tile, s)) continue;
-        Eigen::Map<const MatrixR> v(e.v.data() + static_cast<size_t>(s) * dim * dim, dim, dim);
-        const MatrixC g = real_congruence(v, e.zsum[static_cast<size_t>(s)]);
-        double* dx = req_.d_inputs + geo_.row(tile, s) * prog_.n_inputs + e.offset;
+      for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t s) {
+        Eigen::Map<const MatrixR> v(e.v.data() + s * dim * dim, dim, dim);
+        const MatrixR g = real_congruence_real_part(v, e.zsum[s]);
+        double* dx = req_.d_inputs + geo_.row(tile, static_cast<int>(s)) * prog_.n_inputs + e.offset;
         for (int a = 0; a < dim; ++a)
-          for (int b = 0; b < dim; ++b) dx[a * dim + b] += (g(a, b) + g(b, a)).real();
-      }
+          for (int b = 0; b < dim; ++b) dx[a * dim + b] += g(a, b) + g(b, a);
+      });
       e.pending = false;
     }
   }
@@ -1522,15 +1763,22 @@ class Executor {
     if (req_.d_weights == nullptr) return;
     for (const SegmentAcc& s : seg)
       for (index_t k = 0; k < prog_.n_weights; ++k) req_.d_weights[k] += s.dw[static_cast<size_t>(k)];
-    for (const OpPlan<Real>& p : plans_) {
-      if (p.op->kind != LoweredOp::Kind::SpecialUnitary || p.op->per_sample) continue;
+    // One SpecialUnitary per thread; their gradients are added in op order afterwards.
+    std::vector<const OpPlan<Real>*> su;
+    for (const OpPlan<Real>& p : plans_)
+      if (p.op->kind == LoweredOp::Kind::SpecialUnitary && !p.op->per_sample) su.push_back(&p);
+    std::vector<std::vector<cdouble>> traces(su.size());
+    for_each_index(su.size(), threads_, [&](size_t j) {
+      const OpPlan<Real>& p = *su[j];
       const int k = static_cast<int>(p.op->targets.size());
       MatrixC r = MatrixC::Zero(index_t{1} << k, index_t{1} << k);
       for (const SegmentAcc& s : seg) r += s.su_r[static_cast<size_t>(p.su_slot)];
-      std::vector<cdouble> traces(static_cast<size_t>(p.op->count));
-      pauli_traces(exp_gradient(p.su, r), k, traces.data());
-      for (index_t j = 0; j < p.op->count; ++j) req_.d_weights[p.op->offset + j] += 2.0 * traces[static_cast<size_t>(j)].real();
-    }
+      traces[j].resize(static_cast<size_t>(p.op->count));
+      pauli_traces(exp_gradient(p.su, r), k, traces[j].data());
+    });
+    for (size_t j = 0; j < su.size(); ++j)
+      for (index_t t = 0; t < su[j]->op->count; ++t)
+        req_.d_weights[su[j]->op->offset + t] += 2.0 * traces[j][static_cast<size_t>(t)].real();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1538,8 +1786,12 @@ class Executor {
   void process_tile(index_t tile, Workspace<Real>& w, SegmentAcc* acc) {
     Real* psi = w.psi.data();
     prepare_tile(tile, w);
-    init_state(tile, psi, w);
-    for (const Block& b : blocks_) forward_block(b, tile, psi, w);
+    if (product_blocks_ > 0) {
+      product_prefix(tile, psi, w);
+    } else {
+      init_state(tile, psi, w);
+    }
+    for (size_t b = product_blocks_; b < blocks_.size(); ++b) forward_block(blocks_[b], tile, psi, w);
     if (req_.outputs != nullptr || backward_) readouts(psi, w);
     const index_t n_out = prog_.n_outputs;
     for (int s = 0; s < geo_.samples_per_tile; ++s) {
@@ -1585,6 +1837,7 @@ class Executor {
   bool checkpointing_ = false;
   std::size_t n_checkpoints_ = 0;
   std::size_t first_needed_ = 0;  // first block with parameters
+  std::size_t product_blocks_ = 0;  // leading blocks whose states are products (product_prefix)
   std::size_t n_su_caches_ = 0;
   std::vector<OpPlan<Real>> plans_;
   std::vector<ReadoutPlan<Real>> readouts_;

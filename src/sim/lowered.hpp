@@ -49,18 +49,20 @@ struct LoweredOp {
 };
 
 struct LoweredProgram;
+class HermitianExpCache;  // dense_math.hpp
 
-/// A lazily computed derived program. Copies start empty: a copy is usually modified
-/// (parameter shifts, measurement programs), so it must not inherit the original's result.
-struct DerivedCache {
-  DerivedCache() = default;
-  DerivedCache(const DerivedCache&) {}
-  DerivedCache& operator=(const DerivedCache&) {
+/// A value computed on first use and kept between calls. Copies start empty: a copy is usually
+/// modified (parameter shifts, measurement programs), so it must not inherit the original's.
+template <typename T>
+struct LazySlot {
+  LazySlot() = default;
+  LazySlot(const LazySlot&) {}
+  LazySlot& operator=(const LazySlot&) {
     value.reset();
     return *this;
   }
   std::mutex mutex;
-  std::shared_ptr<const LoweredProgram> value;
+  std::shared_ptr<T> value;
 };
 
 struct LoweredProgram {
@@ -74,7 +76,10 @@ struct LoweredProgram {
   /// Empty means one op per segment.
   std::vector<size_t> segment_ends;
   /// The Clifford-absorbed, scheduled form (executor.cpp), computed once per program.
-  mutable DerivedCache optimized;
+  mutable LazySlot<const LoweredProgram> optimized;
+  /// A training step's forward and backward calls see the same weights: their SpecialUnitary
+  /// exponentials are computed once (executor.cpp).
+  mutable LazySlot<HermitianExpCache> exponentials;
 };
 
 LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readouts);

@@ -30,6 +30,18 @@ expect_error "expected a number, got 'fast'" train --model hybrid --lr fast
 expect_error "unknown model" draw nope
 expect_error "does not exist" eval "$work/no-run"
 
+expect_error "workload" bench --workload W99
+
+# bench --json: one object per workload row with positive rates (D7: creep's dense layer).
+"$tangle" bench --workload D7 --precision f32 --threads 1 --repeats 1 --json >"$work/bench.json" 2>"$work/err" ||
+  fail "tangle bench --workload D7 failed: $(cat "$work/err")"
+"$python" - "$work/bench.json" <<'PY' || fail "tangle bench --json output: $(cat "$work/bench.json")"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert len(rows) == 1 and rows[0]["workload"] == "D7" and rows[0]["qubits"] == 7 and rows[0]["batch"] == 20, rows
+assert rows[0]["forward_samples_per_s"] > 0 and rows[0]["gradient_samples_per_s"] > 0, rows
+PY
+
 # An existing run directory is never overwritten.
 mkdir -p "$work/taken"
 echo precious >"$work/taken/metrics.jsonl"

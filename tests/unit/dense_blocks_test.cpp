@@ -2,6 +2,7 @@
 // 1..3 qubits: the simulator's whole matrix, column by column, from basis-state inputs.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "reference/dense.hpp"
@@ -156,6 +157,29 @@ TYPED_TEST(DenseBlocksTest, EvolutionUsesTheSymmetricPart) {
   EXPECT_TRUE(test::all_near(states(p, x, 1, {}, test::options_for<TypeParam>()),
                              states(p, xt, 1, {}, test::options_for<TypeParam>()), test::tol<TypeParam>()));
   EXPECT_NE(x, xt);
+}
+
+// A Program keeps its SpecialUnitary exponentials between calls, keyed by the weights: calls
+// alternating between weight vectors on one Program give what fresh Programs give.
+TEST(DenseBlocks, KeptExponentialsFollowTheWeights) {
+  Rng rng(77);
+  Circuit c(3);
+  const ParamBlock x = c.inputs(3);
+  for (int q = 0; q < 3; ++q) c.ry(x[q], q);
+  c.special_unitary({0, 1, 2});
+  c.cnot(0, 2);
+  c.special_unitary({2, 1});
+  const std::vector<Readout> readouts = {Readout::probs({0, 1, 2})};
+  const Program kept(c, readouts);
+  const index_t batch = 5;
+  std::vector<double> inputs(static_cast<size_t>(batch * 3));
+  std::normal_distribution<double> normal;
+  for (double& v : inputs) v = normal(rng);
+  const std::vector<double> a = c.initial_weights(1), b = c.initial_weights(2);
+  for (const std::vector<double>* w : {&a, &b, &a, &b}) {
+    const std::vector<double> want = forward(Program(c, readouts), inputs, batch, *w);
+    EXPECT_EQ(forward(kept, inputs, batch, *w), want);
+  }
 }
 
 }  // namespace

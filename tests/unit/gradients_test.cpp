@@ -113,6 +113,22 @@ TEST(Gradients, TargetedFeatures) {
                               20, "Evolution twice on one block"));
   }
   {
+    // Re-uploading on the whole register (creep's linear layer): rank-one gradient paths.
+    // Fixed-time uploads share their divided differences; a trainable time does not; the last
+    // tile of 20 samples is part empty.
+    Circuit c(3);
+    const ParamBlock m = c.inputs(64), t = c.weights(1);
+    c.h(0).h(1).h(2);
+    const ParamBlock su = c.special_unitary({0, 1, 2});
+    c.evolution(m, Expr(-0.2), {0, 1, 2});
+    c.special_unitary({2, 0, 1});
+    c.evolution(m, Expr(-0.2), {0, 1, 2});
+    c.evolution(m, t[0], {0, 1, 2});
+    c.special_unitary(su, {0, 1, 2});
+    cases.push_back(test::make_grad_problem(rng, std::move(c), {Readout::probs({0, 1, 2})}, 20,
+                                            "Evolution and SpecialUnitary on every wire"));
+  }
+  {
     // SpecialUnitary on 3 wires (63 weights) between entanglers.
     Circuit c(4);
     c.h(0).cnot(0, 3);
