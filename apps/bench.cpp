@@ -67,12 +67,19 @@ Program dense_workload() {
   return Program(std::move(c), {Readout::probs(wires)});
 }
 
-// G: one dense (complex) one-qubit gate on each qubit in turn, `sweeps` times.
+// G: one dense (complex) one-qubit gate on each qubit in turn, `sweeps` times, after a dense
+// two-qubit gate: without it the state would stay a product of one-qubit states, which the
+// engine writes without sweeping (and G would time nothing).
 Program gate_workload(int n, int sweeps) {
   const double a = 0.3, b = 1.1, g = -0.7;  // a generic U3, written as a dense matrix
   const std::vector<cdouble> u = {std::cos(a / 2), -std::polar(1.0, g) * std::sin(a / 2),
                                   std::polar(1.0, b) * std::sin(a / 2), std::polar(1.0, b + g) * std::cos(a / 2)};
+  std::vector<cdouble> uu(16);  // u (x) u, then a controlled phase: entangling, not Clifford
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) uu[static_cast<size_t>(4 * r + c)] = u[static_cast<size_t>(2 * (r >> 1) + (c >> 1))] * u[static_cast<size_t>(2 * (r & 1) + (c & 1))];
+  for (int c = 0; c < 4; ++c) uu[static_cast<size_t>(12 + c)] *= std::polar(1.0, 0.4);
   Circuit c(n);
+  if (n >= 2) c.unitary(uu, {0, 1});
   for (int s = 0; s < sweeps; ++s)
     for (int q = 0; q < n; ++q) c.unitary(u, {q});
   return Program(std::move(c), {Readout::expval(pauli_z(0))});

@@ -147,19 +147,17 @@ MatrixC complex_product(const MatrixC& a, bool adjoint_a, const MatrixC& b, bool
 }
 
 MatrixR real_congruence_real_part(const Eigen::Ref<const MatrixR>& v, const MatrixC& z) {
-  const MatrixR zr = z.real();
-  const MatrixR vz = v * zr;
+  const MatrixR vz = v * z.real();
   MatrixR out(v.rows(), v.rows());
   out.noalias() = vz * v.transpose();
   return out;
 }
 
 MatrixC real_congruence(const Eigen::Ref<const MatrixR>& v, const MatrixC& z) {
-  const MatrixR re = v * z.real() * v.transpose();
-  const MatrixR im = v * z.imag() * v.transpose();
-  MatrixC out(re.rows(), re.cols());
-  out.real() = re;
-  out.imag() = im;
+  MatrixC out(v.rows(), v.rows());
+  out.real() = real_congruence_real_part(v, z);
+  const MatrixR vz = v * z.imag();
+  out.imag() = vz * v.transpose();
   return out;
 }
 

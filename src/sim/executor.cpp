@@ -360,24 +360,14 @@ class Executor {
       for (int k : su_dims_) s.su_r.push_back(MatrixC::Zero(index_t{1} << k, index_t{1} << k));
     }
 
-    std::exception_ptr error;
-    std::mutex error_mutex;
-    auto run_segment = [&](int s, Workspace<Real>& w) {
-      try {
-        const index_t t0 = geo_.n_tiles * s / n_segments_, t1 = geo_.n_tiles * (s + 1) / n_segments_;
-        for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[static_cast<size_t>(s)] : nullptr);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-      }
-    };
-    if (tile_parallel_) {
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
-      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[static_cast<size_t>(omp_get_thread_num())]);
-    } else {
-      for (int s = 0; s < n_segments_; ++s) run_segment(s, ws[0]);
-    }
-    if (error) std::rethrow_exception(error);
+    // Segments of tiles, one thread each, each thread with its own workspace (for_each_index
+    // runs them in order on this thread when the tiles are not split between threads).
+    for_each_index(static_cast<size_t>(n_segments_), tile_parallel_ ? threads_ : 1, [&](size_t s) {
+      Workspace<Real>& w = ws[tile_parallel_ ? static_cast<size_t>(omp_get_thread_num()) : 0];
+      const index_t t0 = geo_.n_tiles * static_cast<index_t>(s) / n_segments_;
+      const index_t t1 = geo_.n_tiles * static_cast<index_t>(s + 1) / n_segments_;
+      for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[s] : nullptr);
+    });
     if (backward_ && !req_.per_sample_weights) finish_weights(seg);
   }
 
@@ -1154,13 +1144,13 @@ class Executor {
         m[0][1] = m[1][0] = 0.0;
         m[1][1] = std::polar(1.0, lane_angle(op.angle, tile, l));
       } else {
-        // exp(-i theta/2 P) = cos(theta/2) - i sin(theta/2) P
+        // exp(-i theta/2 P) = cos(theta/2) - i sin(theta/2) P, with P|c> = phase(c) |c ^ x>
         const double theta = lane_angle(op.angle, tile, l);
         const double c = std::cos(0.5 * theta), sn = std::sin(0.5 * theta);
-        const cdouble pauli[4][2][2] = {{{1, 0}, {0, 1}}, {{0, 1}, {1, 0}}, {{0, -i}, {i, 0}}, {{1, 0}, {0, -1}}};
-        const auto& pm = pauli[static_cast<int>(op.word[0])];
-        for (int r = 0; r < 2; ++r)
-          for (int cc = 0; cc < 2; ++cc) m[r][cc] = (r == cc ? c : 0.0) - i * sn * pm[r][cc];
+        const PauliMasks pm = pauli_masks(static_cast<std::uint64_t>(op.word[0]), 1);
+        m[0][0] = m[1][1] = c;
+        m[0][1] = m[1][0] = 0.0;
+        for (std::uint64_t col = 0; col < 2; ++col) m[col ^ pm.x][col] += -i * sn * pauli_phase(pm, col);
       }
       f = {m[0][0] * f[0] + m[0][1] * f[1], m[1][0] * f[0] + m[1][1] * f[1]};
     }

@@ -81,6 +81,33 @@ TYPED_TEST(DeterminismTest, ThreadCountDoesNotChangeAnyBit) {
   }
 }
 
+// Dense re-uploading on the whole register with one or two tiles (creep's layer): the per-sample
+// eigen-decompositions and gradients and the per-block exponentials are spread over the threads.
+TYPED_TEST(DeterminismTest, DenseBlocksOverThreadsAreBitIdentical) {
+  Rng rng(504);
+  Circuit c(3);
+  const ParamBlock m = c.inputs(64);
+  for (int q = 0; q < 3; ++q) c.h(q);
+  for (int r = 0; r < 3; ++r) {
+    c.evolution(m, Expr(-0.2), {0, 1, 2});
+    c.special_unitary({0, 1, 2});
+  }
+  const std::vector<Readout> readouts = {Readout::probs({0, 1, 2})};
+  const Program p(c, readouts);
+  for (index_t batch : {5, 20}) {
+    const std::string label = test::str("batch=", batch);
+    const std::vector<double> x = test::random_inputs(rng, c, batch), w = c.initial_weights(4);
+    const std::vector<double> g = test::random_vector(rng, static_cast<size_t>(batch * 8), -1.0, 1.0);
+    const VjpResult a = vjp(p, x, batch, w, g, test::options_for<TypeParam>(1));
+    for (int threads : {2, 3}) {
+      const VjpResult b = vjp(p, x, batch, w, g, test::options_for<TypeParam>(threads));
+      EXPECT_TRUE(test::bit_identical(a.outputs, b.outputs, label + " outputs"));
+      EXPECT_TRUE(test::bit_identical(a.d_weights, b.d_weights, label + " d_weights"));
+      EXPECT_TRUE(test::bit_identical(a.d_inputs, b.d_inputs, label + " d_inputs"));
+    }
+  }
+}
+
 TYPED_TEST(DeterminismTest, RepeatedCallsAreBitIdentical) {
   Rng rng(502);
   const Problem pr = make_problem(rng, 7, 19);
