@@ -178,6 +178,11 @@ void for_each_index(size_t count, int threads, F&& f) {
   if (error) std::rethrow_exception(error);
 }
 
+// Threads for independent dense work on 2^k x 2^k matrices: only blocks of at least 2^6 are
+// worth a parallel region (a region costs microseconds idle, far more when another process keeps
+// the cores busy; small blocks, the common case, take less than that).
+int dense_threads(int k, int threads) { return k >= 6 ? threads : 1; }
+
 // ------------------------------------------------------------------------------------------
 
 template <typename Real>
@@ -468,7 +473,9 @@ class Executor {
         if (!prog_.exponentials.value) prog_.exponentials.value = std::make_shared<HermitianExpCache>(su_ops.size());
         cache = prog_.exponentials.value;
       }
-      for_each_index(su_ops.size(), threads_, [&](size_t j) {
+      int k_max = 0;
+      for (size_t i : su_ops) k_max = std::max(k_max, static_cast<int>(prog_.ops[i].targets.size()));
+      for_each_index(su_ops.size(), dense_threads(k_max, threads_), [&](size_t j) {
         const LoweredOp& op = prog_.ops[su_ops[j]];
         su_exp[j] = cache->get(w + op.offset, static_cast<int>(op.targets.size()));
       });
@@ -937,7 +944,7 @@ class Executor {
     const int k = static_cast<int>(p.op->targets.size());
     c.slots.resize(static_cast<size_t>(geo_.samples_per_tile));
     const index_t valid = valid_slots(tile);
-    for_each_index(static_cast<size_t>(valid), inner_threads_, [&](size_t s) {
+    for_each_index(static_cast<size_t>(valid), dense_threads(k, inner_threads_), [&](size_t s) {
       c.slots[s] = hermitian_exp(pauli_combination(row_inputs(tile, static_cast<int>(s)) + p.op->offset, k));
     });
     for (index_t s = valid; s < geo_.samples_per_tile; ++s) c.slots[static_cast<size_t>(s)] = c.slots[static_cast<size_t>(valid - 1)];
@@ -959,7 +966,7 @@ class Executor {
     // One decomposition per sample, spread over the tile's threads; padding slots repeat the
     // last sample (their lanes are discarded).
     const index_t valid = valid_slots(tile);
-    for_each_index(static_cast<size_t>(valid), inner_threads_, [&](size_t s) {
+    for_each_index(static_cast<size_t>(valid), dense_threads(e.k, inner_threads_), [&](size_t s) {
       const double* m = row_inputs(tile, static_cast<int>(s)) + e.offset;
       const SymmetricEigen se = symmetric_eigen(m, dim);
       std::copy(se.v.data(), se.v.data() + dim * dim, e.v.data() + s * dim * dim);
@@ -1637,7 +1644,7 @@ class Executor {
       out.rank_one = true;
       out.a.resize(spt);
       out.b.resize(spt);
-      for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t s) {
+      for_each_index(static_cast<size_t>(valid_slots(tile)), dense_threads(e.k, inner_threads_), [&](size_t s) {
         Eigen::VectorXcd a(dim), b(dim);
         slot_vector(tm, psi, static_cast<int>(s), a.data());
         slot_vector(tm, lam, static_cast<int>(s), b.data());
@@ -1671,7 +1678,7 @@ class Executor {
     }
     e.size_gamma(static_cast<size_t>(geo_.samples_per_tile));
     // Slots are independent: spread over the tile's threads.
-    for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t slot) {
+    for_each_index(static_cast<size_t>(valid_slots(tile)), dense_threads(e.k, inner_threads_), [&](size_t slot) {
       const int s = static_cast<int>(slot);
       const double time = op.angle.eval<double>(req_.weights, row_inputs(tile, s));
       const double* h = e.h.data() + slot * dim;
@@ -1711,7 +1718,7 @@ class Executor {
     for (EvoCache<Real>& e : w.evo) {
       if (!e.pending) continue;
       const int dim = 1 << e.k;
-      for_each_index(static_cast<size_t>(valid_slots(tile)), inner_threads_, [&](size_t s) {
+      for_each_index(static_cast<size_t>(valid_slots(tile)), dense_threads(e.k, inner_threads_), [&](size_t s) {
         Eigen::Map<const MatrixR> v(e.v.data() + s * dim * dim, dim, dim);
         const MatrixR g = real_congruence_real_part(v, e.zsum[s]);
         double* dx = req_.d_inputs + geo_.row(tile, static_cast<int>(s)) * prog_.n_inputs + e.offset;
@@ -1758,7 +1765,9 @@ class Executor {
     for (const OpPlan<Real>& p : plans_)
       if (p.op->kind == LoweredOp::Kind::SpecialUnitary && !p.op->per_sample) su.push_back(&p);
     std::vector<std::vector<cdouble>> traces(su.size());
-    for_each_index(su.size(), threads_, [&](size_t j) {
+    int k_max = 0;
+    for (const OpPlan<Real>* p : su) k_max = std::max(k_max, static_cast<int>(p->op->targets.size()));
+    for_each_index(su.size(), dense_threads(k_max, threads_), [&](size_t j) {
       const OpPlan<Real>& p = *su[j];
       const int k = static_cast<int>(p.op->targets.size());
       MatrixC r = MatrixC::Zero(index_t{1} << k, index_t{1} << k);

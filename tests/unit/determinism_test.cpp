@@ -85,12 +85,14 @@ TYPED_TEST(DeterminismTest, ThreadCountDoesNotChangeAnyBit) {
 // eigen-decompositions and gradients and the per-block exponentials are spread over the threads.
 TYPED_TEST(DeterminismTest, DenseBlocksOverThreadsAreBitIdentical) {
   Rng rng(504);
-  Circuit c(3);
-  const ParamBlock m = c.inputs(64);
-  for (int q = 0; q < 3; ++q) c.h(q);
-  for (int r = 0; r < 3; ++r) {
-    c.evolution(m, Expr(-0.2), {0, 1, 2});
-    c.special_unitary({0, 1, 2});
+  // 6 qubits: the smallest blocks that dense_threads spreads over threads.
+  const std::vector<int> wires = {0, 1, 2, 3, 4, 5};
+  Circuit c(6);
+  const ParamBlock m = c.inputs(4096);
+  for (int q = 0; q < 6; ++q) c.h(q);
+  for (int r = 0; r < 2; ++r) {
+    c.evolution(m, Expr(-0.2), wires);
+    c.special_unitary(wires);
   }
   const std::vector<Readout> readouts = {Readout::probs({0, 1, 2})};
   const Program p(c, readouts);
