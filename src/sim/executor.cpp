@@ -365,14 +365,20 @@ class Executor {
       for (int k : su_dims_) s.su_r.push_back(MatrixC::Zero(index_t{1} << k, index_t{1} << k));
     }
 
-    // Segments of tiles, one thread each, each thread with its own workspace (for_each_index
-    // runs them in order on this thread when the tiles are not split between threads).
-    for_each_index(static_cast<size_t>(n_segments_), tile_parallel_ ? threads_ : 1, [&](size_t s) {
-      Workspace<Real>& w = ws[tile_parallel_ ? static_cast<size_t>(omp_get_thread_num()) : 0];
+    // Segments of tiles, one thread each, each with its own workspace. Without tile parallelism
+    // the segments run here, outside any parallel region, so that sweeps inside a tile can use
+    // the threads (a region of one thread around them would make theirs nested and serial).
+    auto run_segment = [&](size_t s, Workspace<Real>& w) {
       const index_t t0 = geo_.n_tiles * static_cast<index_t>(s) / n_segments_;
       const index_t t1 = geo_.n_tiles * static_cast<index_t>(s + 1) / n_segments_;
       for (index_t t = t0; t < t1; ++t) process_tile(t, w, backward_ ? &seg[s] : nullptr);
-    });
+    };
+    if (tile_parallel_) {
+      for_each_index(static_cast<size_t>(n_segments_), threads_,
+                     [&](size_t s) { run_segment(s, ws[static_cast<size_t>(omp_get_thread_num())]); });
+    } else {
+      for (size_t s = 0; s < static_cast<size_t>(n_segments_); ++s) run_segment(s, ws[0]);
+    }
     if (backward_ && !req_.per_sample_weights) finish_weights(seg);
   }
 
