@@ -16,7 +16,10 @@
 // the chunks in order (in double), so results never depend on the number of threads.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "tangle/core/bits.hpp"
 #include "tangle/core/types.hpp"
@@ -59,6 +62,66 @@ struct PauliIndex {
                          // controls restrict them; offsets unused
 };
 
+/// Up to kMax Pauli rotations applied in order in one pass. They are uncontrolled, exchange no
+/// lanes, and their vector flips x_i are linearly independent, so each group is a coset
+/// {v ^ X_m : m < 2^count} of the span of the flips (X_m = xor of x_i over the bits i of m), and
+/// rotation i pairs member m with member m ^ 2^i. The 2^count vectors of a group are loaded and
+/// stored once for all the rotations.
+template <typename Real>
+struct RotationSet {
+  static constexpr int kMax = 3;
+  int count = 0;
+  std::uint64_t zv[kMax] = {};           // vector bits of each rotation's sign
+  unsigned sign[kMax] = {};              // bit m of sign[i]: parity(X_m & zv[i])
+  index_t member[1 << kMax] = {};        // X_m
+  const Real* c[kMax] = {};              // per lane, as for apply_pauli_rotation
+  const Real* kappa[kMax] = {};
+  unsigned imag = 0;                     // bit i: rotation i's kappa is imaginary
+  GroupIndex groups;                     // coset representatives: zero bits at the pivots
+};
+
+/// Fills the geometry of a RotationSet (not its coefficients) for `count` rotations with vector
+/// flips xv[i], sign bits zv[i] and imaginary kappas where bit i of `imag` is set, on tiles of
+/// n_vec vectors. False when count is out of range or the flips are not linearly independent.
+template <typename Real>
+bool plan_rotation_set(int count, const std::uint64_t* xv, const std::uint64_t* zv, unsigned imag,
+                       index_t n_vec, RotationSet<Real>& rs) {
+  constexpr int kMax = RotationSet<Real>::kMax;
+  if (count < 1 || count > kMax || (n_vec >> count) == 0) return false;
+  // Gaussian elimination over GF(2): each reduced flip keeps a pivot bit no other one has, so
+  // the vectors with every pivot bit clear are one representative per coset.
+  std::uint64_t basis[kMax];
+  int pivot[kMax];
+  for (int i = 0; i < count; ++i) {
+    std::uint64_t x = xv[i];
+    for (int j = 0; j < i; ++j)
+      if ((x >> pivot[j]) & 1) x ^= basis[j];
+    if (x == 0) return false;
+    pivot[i] = std::countr_zero(x);
+    for (int j = 0; j < i; ++j)
+      if ((basis[j] >> pivot[i]) & 1) basis[j] ^= x;
+    basis[i] = x;
+  }
+  rs = RotationSet<Real>{};
+  rs.count = count;
+  rs.imag = imag;
+  for (int m = 0; m < (1 << count); ++m) {
+    std::uint64_t x = 0;
+    for (int i = 0; i < count; ++i)
+      if ((m >> i) & 1) x ^= xv[i];
+    rs.member[m] = static_cast<index_t>(x);
+    for (int i = 0; i < count; ++i)
+      if (std::popcount(x & zv[i]) & 1) rs.sign[i] |= 1u << m;
+  }
+  for (int i = 0; i < count; ++i) rs.zv[i] = zv[i];
+  for (int i = 1; i < count; ++i)  // ascending, as the group numbering inserts them
+    for (int j = i; j > 0 && pivot[j - 1] > pivot[j]; --j) std::swap(pivot[j - 1], pivot[j]);
+  rs.groups.n_ins = count;
+  for (int i = 0; i < count; ++i) rs.groups.ins[i] = pivot[i];
+  rs.groups.count = n_vec >> count;
+  return true;
+}
+
 template <typename Real>
 struct KernelTable {
   const char* isa;
@@ -79,6 +142,9 @@ struct KernelTable {
   /// with c and kappa per lane (kappa real, or imaginary when `kappa_imag`).
   void (*apply_pauli_rotation)(Real* tile, const PauliIndex& p, const Real* c, const Real* kappa,
                                bool kappa_imag, index_t begin, index_t end);
+
+  /// The rotations of a RotationSet, in order, over its groups [begin, end).
+  void (*apply_pauli_rotations)(Real* tile, const RotationSet<Real>& r, index_t begin, index_t end);
 
   /// acc[lane] += sum_j conj(a_j) . sign(j) . b_(j^xy) over the visited groups; sign per lane in `lane_sign`.
   void (*pauli_inner)(const Real* a, const Real* b, const PauliIndex& p, const Real* lane_sign,
@@ -102,6 +168,10 @@ struct KernelTable {
   /// out[v] = phase[v] * in[v] for vectors v in [begin, end): one complex number {re, im} per
   /// vector, the same for every lane (a diagonal shared by the batch).
   void (*apply_phase_table)(Real* tile, const Real* phase, index_t begin, index_t end);
+
+  /// One doubling step of a product state: for v < half, t[v + half] = f1 . t[v] and then
+  /// t[v] = f0 . t[v], with f = {f0 re[L], f0 im[L], f1 re[L], f1 im[L]} per lane.
+  void (*product_double)(Real* tile, const Real* f, index_t half);
 
   /// t[v][lane] = Im(conj(a_v) b_v) for vectors v in [begin, end).
   void (*imag_products)(const Real* a, const Real* b, index_t begin, index_t end, Real* t);

@@ -249,6 +249,32 @@ void apply_permutation(Real* t, const GroupIndex& g, const int* dst, const Real*
 
 inline bool odd(std::uint64_t x) { return __builtin_parityll(x) != 0; }
 
+// x with its sign flipped when bit 0 of `neg` is set. Branch-free: the signs of a Pauli word's
+// entries follow the parity of index bits, a pattern branch predictors do not learn.
+template <typename VT>
+inline VT negate_if(VT x, std::uint64_t neg) {
+  using E = std::remove_cvref_t<decltype(x[0])>;
+  using S = std::conditional_t<sizeof(E) == 8, long long, int>;
+  typedef S I __attribute__((vector_size(sizeof(VT))));
+  const S bit = static_cast<S>(static_cast<std::make_unsigned_t<S>>(neg & 1) << (8 * sizeof(S) - 1));
+  return (VT)((I)x ^ bit);
+}
+
+// Calls body(index) with the cheapest numbering of g's groups: most Pauli words insert one bit
+// and have no controls, which needs no loop over inserted bits per group.
+template <typename F>
+inline void with_groups(const GroupIndex& g, F&& body) {
+  if (g.fixed == 0 && g.n_ins == 1) {
+    const int h = g.ins[0];
+    const index_t low = (index_t{1} << h) - 1;
+    body([h, low](index_t k) { return ((k >> h) << (h + 1)) | (k & low); });
+  } else if (g.fixed == 0 && g.n_ins == 0) {
+    body([](index_t k) { return k; });
+  } else {
+    body([&g](index_t k) { return gbase(g, k); });
+  }
+}
+
 // kappa (real or imaginary) times x.
 template <typename Real, bool kImag>
 inline CV<Real> kappa_times(V<Real> kappa, CV<Real> x) {
@@ -264,32 +290,35 @@ void pauli_rotation(Real* t, const PauliIndex& p, const Real* cvec, const Real* 
                     index_t end) {
   const V<Real> c = load(cvec), kappa = load(kvec);
   const IV<Real> perm = xor_index<Real>(p.xl);
-  const GroupIndex& g = p.groups;
-  if (p.xv != 0) {
-    for (index_t k = begin; k < end; ++k) {
-      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
-      Real* pv = at(t, v);
-      Real* pu = at(t, u);
-      const CV<Real> a = load_c(pv), b = load_c(pu);
-      const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
-      const CV<Real> pb = kLanePerm ? permute(b, perm) : b;
-      const V<Real> kv = odd(static_cast<std::uint64_t>(u) & p.zv) ? -kappa : kappa;
-      const V<Real> ku = odd(static_cast<std::uint64_t>(v) & p.zv) ? -kappa : kappa;
-      const CV<Real> fv = kappa_times<Real, kImag>(kv, pb), fu = kappa_times<Real, kImag>(ku, pa);
-      store_c(pv, CV<Real>{c * a.re + fv.re, c * a.im + fv.im});
-      store_c(pu, CV<Real>{c * b.re + fu.re, c * b.im + fu.im});
+  const std::uint64_t zv = p.zv;
+  with_groups(p.groups, [&](auto base) {
+    if (p.xv != 0) {
+      const index_t xv = static_cast<index_t>(p.xv);
+      for (index_t k = begin; k < end; ++k) {
+        const index_t v = base(k), u = v ^ xv;
+        Real* pv = at(t, v);
+        Real* pu = at(t, u);
+        const CV<Real> a = load_c(pv), b = load_c(pu);
+        const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
+        const CV<Real> pb = kLanePerm ? permute(b, perm) : b;
+        const V<Real> kv = negate_if(kappa, odd(static_cast<std::uint64_t>(u) & zv));
+        const V<Real> ku = negate_if(kappa, odd(static_cast<std::uint64_t>(v) & zv));
+        const CV<Real> fv = kappa_times<Real, kImag>(kv, pb), fu = kappa_times<Real, kImag>(ku, pa);
+        store_c(pv, CV<Real>{c * a.re + fv.re, c * a.im + fv.im});
+        store_c(pu, CV<Real>{c * b.re + fu.re, c * b.im + fu.im});
+      }
+    } else {
+      for (index_t k = begin; k < end; ++k) {
+        const index_t v = base(k);
+        Real* pv = at(t, v);
+        const CV<Real> a = load_c(pv);
+        const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
+        const V<Real> kv = negate_if(kappa, odd(static_cast<std::uint64_t>(v) & zv));
+        const CV<Real> f = kappa_times<Real, kImag>(kv, pa);
+        store_c(pv, CV<Real>{c * a.re + f.re, c * a.im + f.im});
+      }
     }
-  } else {
-    for (index_t k = begin; k < end; ++k) {
-      const index_t v = gbase(g, k);
-      Real* pv = at(t, v);
-      const CV<Real> a = load_c(pv);
-      const CV<Real> pa = kLanePerm ? permute(a, perm) : a;
-      const V<Real> kv = odd(static_cast<std::uint64_t>(v) & p.zv) ? -kappa : kappa;
-      const CV<Real> f = kappa_times<Real, kImag>(kv, pa);
-      store_c(pv, CV<Real>{c * a.re + f.re, c * a.im + f.im});
-    }
-  }
+  });
 }
 
 template <typename Real>
@@ -305,39 +334,103 @@ void apply_pauli_rotation(Real* t, const PauliIndex& p, const Real* c, const Rea
   }
 }
 
+// K rotations on each coset of 2^K vectors, held in registers between them (K <= 3: 16 of the
+// 32 AVX-512 registers for the coset, 6 for the coefficients).
+template <typename Real, int K, unsigned kImag>
+void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
+  constexpr int M = 1 << K;
+  V<Real> c[K], kappa[K];
+  int pivot[K];
+  std::uint64_t zv[K];
+  for (int i = 0; i < K; ++i) {
+    c[i] = load(r.c[i]);
+    kappa[i] = load(r.kappa[i]);
+    pivot[i] = r.groups.ins[i];
+    zv[i] = r.zv[i];
+  }
+  index_t member[M];
+  for (int m = 0; m < M; ++m) member[m] = r.member[m];
+  constexpr unsigned kAll = (1u << M) - 1;
+  for (index_t k = begin; k < end; ++k) {
+    std::uint64_t x = static_cast<std::uint64_t>(k);
+    for (int i = 0; i < K; ++i) x = ((x >> pivot[i]) << (pivot[i] + 1)) | (x & ((std::uint64_t{1} << pivot[i]) - 1));
+    const index_t v = static_cast<index_t>(x);
+    CV<Real> a[M];
+    for (int m = 0; m < M; ++m) a[m] = load_c(at(t, v ^ member[m]));
+    auto rotate = [&]<int I>(std::integral_constant<int, I>) {
+      constexpr bool imag = ((kImag >> I) & 1) != 0;
+      // bit m: the sign of member m as the source of rotation I
+      const unsigned s = r.sign[I] ^ (odd(x & zv[I]) ? kAll : 0u);
+      for (int m = 0; m < M; ++m) {
+        if ((m >> I) & 1) continue;
+        const int n = m | (1 << I);
+        const CV<Real> am = a[m], an = a[n];
+        const CV<Real> fm = kappa_times<Real, imag>(negate_if(kappa[I], s >> n), an);
+        const CV<Real> fn = kappa_times<Real, imag>(negate_if(kappa[I], s >> m), am);
+        a[m] = CV<Real>{c[I] * am.re + fm.re, c[I] * am.im + fm.im};
+        a[n] = CV<Real>{c[I] * an.re + fn.re, c[I] * an.im + fn.im};
+      }
+    };
+    [&]<int... I>(std::integer_sequence<int, I...>) {
+      (rotate(std::integral_constant<int, I>{}), ...);
+    }(std::make_integer_sequence<int, K>{});
+    for (int m = 0; m < M; ++m) store_c(at(t, v ^ member[m]), a[m]);
+  }
+}
+
+template <typename Real, int K, unsigned... kImag>
+void rotation_set_dispatch(Real* t, const RotationSet<Real>& r, index_t begin, index_t end,
+                           std::integer_sequence<unsigned, kImag...>) {
+  using F = void (*)(Real*, const RotationSet<Real>&, index_t, index_t);
+  static constexpr F kBodies[] = {&rotation_set<Real, K, kImag>...};
+  kBodies[r.imag](t, r, begin, end);
+}
+
+template <typename Real>
+void apply_pauli_rotations(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
+  switch (r.count) {
+    case 1: return rotation_set_dispatch<Real, 1>(t, r, begin, end, std::make_integer_sequence<unsigned, 2>{});
+    case 2: return rotation_set_dispatch<Real, 2>(t, r, begin, end, std::make_integer_sequence<unsigned, 4>{});
+    default: return rotation_set_dispatch<Real, 3>(t, r, begin, end, std::make_integer_sequence<unsigned, 8>{});
+  }
+}
+
+// Calls f(j, src) for every vector j of the groups [begin, end), src = j ^ xv its partner.
+template <typename F>
+inline void for_pauli_entries(const PauliIndex& p, index_t begin, index_t end, F&& f) {
+  with_groups(p.groups, [&](auto base) {
+    const index_t xv = static_cast<index_t>(p.xv);
+    if (xv != 0) {
+      for (index_t k = begin; k < end; ++k) {
+        const index_t v = base(k), u = v ^ xv;
+        f(v, u);
+        f(u, v);
+      }
+    } else {
+      for (index_t k = begin; k < end; ++k) f(base(k), base(k));
+    }
+  });
+}
+
 template <typename Real>
 void pauli_inner(const Real* a, const Real* b, const PauliIndex& p, const Real* lane_sign,
                  index_t begin, index_t end, Real* acc) {
   const IV<Real> perm = xor_index<Real>(p.xl);
   const bool lane_perm = p.xl != 0;
-  const GroupIndex& g = p.groups;
-  CV<Real> plus{V<Real>{}, V<Real>{}}, minus{V<Real>{}, V<Real>{}};
+  const std::uint64_t zv = p.zv;
+  CV<Real> sum{V<Real>{}, V<Real>{}};
   auto add = [&](index_t j, index_t src) {
     const CV<Real> aj = load_c(at(a, j));
     CV<Real> bs = load_c(at(b, src));
     if (lane_perm) bs = permute(bs, perm);
     // the sign of j is the parity of (j ^ xy) & zy, whose vector part is src & zv
-    if (odd(static_cast<std::uint64_t>(src) & p.zv)) {
-      minus = cmac_conj(minus, aj, bs);
-    } else {
-      plus = cmac_conj(plus, aj, bs);
-    }
+    const std::uint64_t neg = odd(static_cast<std::uint64_t>(src) & zv);
+    sum = cmac_conj(sum, aj, CV<Real>{negate_if(bs.re, neg), negate_if(bs.im, neg)});
   };
-  if (p.xv != 0) {
-    for (index_t k = begin; k < end; ++k) {
-      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
-      add(v, u);
-      add(u, v);
-    }
-  } else {
-    for (index_t k = begin; k < end; ++k) {
-      const index_t v = gbase(g, k);
-      add(v, v);
-    }
-  }
+  for_pauli_entries(p, begin, end, add);
   const V<Real> s = load(lane_sign);
-  store(acc, load(acc) + s * (plus.re - minus.re));
-  store(acc + L<Real>, load(acc + L<Real>) + s * (plus.im - minus.im));
+  store(acc, load(acc) + s * sum.re);
+  store(acc + L<Real>, load(acc + L<Real>) + s * sum.im);
 }
 
 template <typename Real>
@@ -346,24 +439,15 @@ void pauli_axpy(Real* dst, const Real* src, const PauliIndex& p, const Real* coe
   const IV<Real> perm = xor_index<Real>(p.xl);
   const bool lane_perm = p.xl != 0;
   const CV<Real> c = load_c(coef);
-  const CV<Real> neg_c{-c.re, -c.im};
-  const GroupIndex& g = p.groups;
+  const std::uint64_t zv = p.zv;
   auto add = [&](index_t j, index_t from) {
     CV<Real> s = load_c(at(src, from));
     if (lane_perm) s = permute(s, perm);
     Real* pj = at(dst, j);
-    const bool negative = odd(static_cast<std::uint64_t>(from) & p.zv);
-    store_c(pj, cmac(load_c(pj), negative ? neg_c : c, s));
+    const std::uint64_t neg = odd(static_cast<std::uint64_t>(from) & zv);
+    store_c(pj, cmac(load_c(pj), CV<Real>{negate_if(c.re, neg), negate_if(c.im, neg)}, s));
   };
-  if (p.xv != 0) {
-    for (index_t k = begin; k < end; ++k) {
-      const index_t v = gbase(g, k), u = v ^ static_cast<index_t>(p.xv);
-      add(v, u);
-      add(u, v);
-    }
-  } else {
-    for (index_t k = begin; k < end; ++k) add(gbase(g, k), gbase(g, k));
-  }
+  for_pauli_entries(p, begin, end, add);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,6 +520,16 @@ void apply_phase_table(Real* t, const Real* phase, index_t begin, index_t end) {
 }
 
 template <typename Real>
+void product_double(Real* t, const Real* f, index_t half) {
+  const CV<Real> f0 = load_c(f), f1 = load_c(f + 2 * L<Real>);
+  for (index_t v = 0; v < half; ++v) {
+    const CV<Real> a = load_c(at(t, v));
+    store_c(at(t, v + half), cmul(f1, a));
+    store_c(at(t, v), cmul(f0, a));
+  }
+}
+
+template <typename Real>
 void imag_products(const Real* a, const Real* b, index_t begin, index_t end, Real* t) {
   for (index_t v = begin; v < end; ++v) {
     const CV<Real> x = load_c(at(a, v)), y = load_c(at(b, v));
@@ -450,7 +544,7 @@ void signed_sums(const Real* t, const std::uint64_t* masks, int n_masks, index_t
   for (index_t v = begin; v < end; ++v) {
     const V<Real> x = load(t + L<Real> * v);
     for (int k = 0; k < n_masks; ++k)
-      sum[k] = odd(static_cast<std::uint64_t>(v) & masks[k]) ? sum[k] - x : sum[k] + x;
+      sum[k] = sum[k] + negate_if(x, odd(static_cast<std::uint64_t>(v) & masks[k]));
   }
   for (int k = 0; k < n_masks; ++k) store(acc + L<Real> * k, sum[k]);
 }
@@ -463,12 +557,14 @@ KernelTable<Real> make_table(const char* isa) {
       &apply_diagonal<Real>,
       &apply_permutation<Real>,
       &apply_pauli_rotation<Real>,
+      &apply_pauli_rotations<Real>,
       &pauli_inner<Real>,
       &pauli_axpy<Real>,
       &partial_outer<Real>,
       &probabilities<Real>,
       &weighted_axpy<Real>,
       &apply_phase_table<Real>,
+      &product_double<Real>,
       &imag_products<Real>,
       &signed_sums<Real>,
   };

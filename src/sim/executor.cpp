@@ -218,6 +218,14 @@ struct Block {
   // Segments of commuting ops (not gathered): uniform Z-rotations applied as one phase per
   // vector (`fused`, tables in the executor), the other ops one by one (`rest`).
   std::vector<size_t> fused, rest;
+  // `rest` as runs applied together: a run of two or three Pauli rotations is one
+  // kernels::RotationSet pass (`set`, an index into the executor's sets), otherwise one op.
+  struct Run {
+    size_t first = 0;
+    int count = 1;
+    int set = -1;
+  };
+  std::vector<Run> runs;
   int phase_table = -1;            // index of its phase tables
   int checkpoint = -1;             // index of the saved state at its end (gradient runs)
 };
@@ -635,6 +643,7 @@ class Executor {
         b.phase_table = static_cast<int>(phase_tables_.size());
         phase_tables_.push_back(build_phase_table(b.fused));
       }
+      build_runs(b);
       const bool special = b.ops.size() == 1 && (prog_.ops[b.ops[0]].kind == LoweredOp::Kind::AmplitudeEmbedding ||
                                                  prog_.ops[b.ops[0]].kind == LoweredOp::Kind::StatePreparation);
       if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); }))
@@ -659,6 +668,55 @@ class Executor {
     for (size_t b = 0; b < blocks_.size() && first_needed_ == blocks_.size(); ++b)
       for (size_t i : blocks_[b].ops)
         if (prog_.ops[i].has_parameters()) first_needed_ = b;
+  }
+
+  // Rotations that a RotationSet can carry: uncontrolled, flipping vector bits, no lane exchange.
+  bool set_member(size_t i) const {
+    const OpPlan<Real>& p = plans_[i];
+    const kernels::PauliIndex& x = p.pauli.index;
+    return p.op->kind == LoweredOp::Kind::PauliRotation && x.xv != 0 && x.xl == 0 && x.groups.n_ins == 1 &&
+           x.groups.fixed == 0;
+  }
+
+  // Cuts b.rest into runs: consecutive set members whose flips are linearly independent, up to
+  // RotationSet::kMax at a time, share one pass; everything else runs alone.
+  void build_runs(Block& b) {
+    constexpr int kMax = kernels::RotationSet<Real>::kMax;
+    b.runs.clear();
+    size_t k = 0;
+    while (k < b.rest.size()) {
+      Block::Run run;
+      run.first = k;
+      std::uint64_t xv[kMax], zv[kMax];
+      unsigned imag = 0;
+      kernels::RotationSet<Real> fwd, inv;
+      int count = 0;
+      while (opts_.fuse && count < kMax && k + static_cast<size_t>(count) < b.rest.size() &&
+             set_member(b.rest[k + static_cast<size_t>(count)])) {
+        const OpPlan<Real>& p = plans_[b.rest[k + static_cast<size_t>(count)]];
+        xv[count] = p.pauli.index.xv;
+        zv[count] = p.pauli.index.zv;
+        if ((p.kappa_class & 1) == 0) imag |= 1u << count;
+        kernels::RotationSet<Real> candidate;
+        if (!kernels::plan_rotation_set(count + 1, xv, zv, imag, geo_.n_vec, candidate)) break;
+        fwd = candidate;
+        ++count;
+      }
+      if (count >= 2) {
+        // The inverse pass un-applies the same rotations in reverse order.
+        std::reverse(xv, xv + count);
+        std::reverse(zv, zv + count);
+        unsigned rimag = 0;
+        for (int i = 0; i < count; ++i)
+          if ((imag >> i) & 1) rimag |= 1u << (count - 1 - i);
+        kernels::plan_rotation_set(count, xv, zv, rimag, geo_.n_vec, inv);
+        run.count = count;
+        run.set = static_cast<int>(rotation_sets_.size());
+        rotation_sets_.emplace_back(fwd, inv);
+      }
+      k += static_cast<size_t>(run.count);
+      b.runs.push_back(run);
+    }
   }
 
   // {phase, inverse phase} per vector: prod_k exp(-i theta_k sigma_k(v) / 2), sigma_k(v) the sign
@@ -1069,6 +1127,33 @@ class Executor {
     }
   }
 
+  // A block's `rest` ops in order, or their inverses in reverse order.
+  void apply_rest(const Block& b, index_t tile, Real* t, Workspace<Real>& w, bool inverse) {
+    const size_t n = b.runs.size();
+    for (size_t r = 0; r < n; ++r) {
+      const Block::Run& run = b.runs[inverse ? n - 1 - r : r];
+      if (run.set < 0) {
+        apply_op(b.rest[run.first], tile, t, w, inner_threads_, inverse);
+        continue;
+      }
+      // The rotations' coefficients (per tile for those on inputs) into the set's pass.
+      kernels::RotationSet<Real> rs = inverse ? rotation_sets_[static_cast<size_t>(run.set)].second
+                                              : rotation_sets_[static_cast<size_t>(run.set)].first;
+      for (int j = 0; j < run.count; ++j) {
+        const size_t i = b.rest[run.first + static_cast<size_t>(inverse ? run.count - 1 - j : j)];
+        const OpPlan<Real>& p = plans_[i];
+        rs.c[j] = p.c.data();
+        rs.kappa[j] = inverse ? p.kappa_neg.data() : p.kappa.data();
+        if (p.per_tile) {
+          const Real* d = w.lane[i].data();
+          rs.c[j] = d;
+          rs.kappa[j] = inverse ? d + 2 * L : d + L;
+        }
+      }
+      sweep(rs.groups.count, inner_threads_, [&](index_t b0, index_t b1) { kt_.apply_pauli_rotations(t, rs, b0, b1); });
+    }
+  }
+
   void gather(const Block& b, const Real* t, index_t outer, Real* out) const {
     const index_t base = static_cast<index_t>(deposit_bits(static_cast<std::uint64_t>(outer), b.outer_mask));
     const size_t bytes = 2 * L * sizeof(Real);
@@ -1109,7 +1194,7 @@ class Executor {
   void forward_block(const Block& b, index_t tile, Real* psi, Workspace<Real>& w) {
     if (!b.gather) {
       if (b.phase_table >= 0) apply_phase(b, psi, false);
-      for (size_t i : b.rest) apply_op(i, tile, psi, w, inner_threads_, false);
+      apply_rest(b, tile, psi, w, false);
       if (checkpointing_ && b.checkpoint >= 0) std::copy(psi, psi + geo_.tile_reals(), checkpoint(b, w));
       return;
     }
@@ -1190,18 +1275,7 @@ class Executor {
         f1r[l] = static_cast<Real>(fq[1].real());
         f1i[l] = static_cast<Real>(fq[1].imag());
       }
-      const index_t half = index_t{1} << vb;
-      for (index_t v = 0; v < half; ++v) {
-        Real* lo = t + v * 2 * L;
-        Real* hi = t + (v + half) * 2 * L;
-        for (int l = 0; l < L; ++l) {
-          const Real ar = lo[l], ai = lo[L + l];
-          hi[l] = ar * f1r[l] - ai * f1i[l];
-          hi[L + l] = ar * f1i[l] + ai * f1r[l];
-          lo[l] = ar * f0r[l] - ai * f0i[l];
-          lo[L + l] = ar * f0i[l] + ai * f0r[l];
-        }
-      }
+      kt_.product_double(t, f, index_t{1} << vb);
     }
   }
 
@@ -1536,7 +1610,7 @@ class Executor {
     if (b.checkpoint < 0) {
       // Nothing to differentiate: only lambda goes back.
       if (b.phase_table >= 0) apply_phase(b, lam, true);
-      for (size_t k = b.rest.size(); k-- > 0;) apply_op(b.rest[k], tile, lam, w, inner_threads_, true);
+      apply_rest(b, tile, lam, w, true);
       return;
     }
     const Real* end = checkpoint(b, w);
@@ -1572,7 +1646,7 @@ class Executor {
     }
     if (last) return;  // nothing before needs lambda
     if (b.phase_table >= 0) apply_phase(b, lam, true);
-    for (size_t k = b.rest.size(); k-- > 0;) apply_op(b.rest[k], tile, lam, w, inner_threads_, true);
+    apply_rest(b, tile, lam, w, true);
   }
 
   void backward_block(const Block& b, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc,
@@ -1839,6 +1913,7 @@ class Executor {
   index_t max_reduction_reals_ = 2 * L;
   std::vector<Block> blocks_;
   std::vector<std::pair<AlignedBuffer<Real>, AlignedBuffer<Real>>> phase_tables_;
+  std::vector<std::pair<kernels::RotationSet<Real>, kernels::RotationSet<Real>>> rotation_sets_;  // {forward, inverse}
   bool checkpointing_ = false;
   std::size_t n_checkpoints_ = 0;
   std::size_t first_needed_ = 0;  // first block with parameters
