@@ -146,6 +146,12 @@ struct KernelTable {
   /// The rotations of a RotationSet, in order, over its groups [begin, end).
   void (*apply_pauli_rotations)(Real* tile, const RotationSet<Real>& r, index_t begin, index_t end);
 
+  /// For each rotation i of a RotationSet (its coefficients unused): acc[i][lane] (complex,
+  /// {re[L], im[L]}) += sum_j conj(a_j) . sign_i(j) . b_(j ^ x_i) over the set's groups
+  /// [begin, end): pauli_inner of every rotation in one pass, without the lane part of the sign.
+  void (*pauli_inner_set)(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end,
+                          Real* acc);
+
   /// acc[lane] += sum_j conj(a_j) . sign(j) . b_(j^xy) over the visited groups; sign per lane in `lane_sign`.
   void (*pauli_inner)(const Real* a, const Real* b, const PauliIndex& p, const Real* lane_sign,
                       index_t begin, index_t end, Real* acc);

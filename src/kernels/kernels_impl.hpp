@@ -336,31 +336,52 @@ void apply_pauli_rotation(Real* t, const PauliIndex& p, const Real* c, const Rea
 
 // K rotations on each coset of 2^K vectors, held in registers between them (K <= 3: 16 of the
 // 32 AVX-512 registers for the coset, 6 for the coefficients).
+// A RotationSet's geometry in registers: group k's representative and the members' signs.
+template <int K>
+struct SetWalk {
+  static constexpr int M = 1 << K;
+  static constexpr unsigned kAll = (1u << M) - 1;
+  int pivot[K];
+  std::uint64_t zv[K];
+  unsigned sign[K];
+  index_t member[M];
+
+  template <typename Real>
+  explicit SetWalk(const RotationSet<Real>& r) {
+    for (int i = 0; i < K; ++i) {
+      pivot[i] = r.groups.ins[i];
+      zv[i] = r.zv[i];
+      sign[i] = r.sign[i];
+    }
+    for (int m = 0; m < M; ++m) member[m] = r.member[m];
+  }
+  index_t base(index_t k) const {
+    std::uint64_t x = static_cast<std::uint64_t>(k);
+    for (int i = 0; i < K; ++i) x = ((x >> pivot[i]) << (pivot[i] + 1)) | (x & ((std::uint64_t{1} << pivot[i]) - 1));
+    return static_cast<index_t>(x);
+  }
+  // Bit m: the sign of member m of group v as the source of rotation i.
+  unsigned signs(index_t v, int i) const {
+    return sign[i] ^ (odd(static_cast<std::uint64_t>(v) & zv[i]) ? kAll : 0u);
+  }
+};
+
 template <typename Real, int K, unsigned kImag>
 void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
   constexpr int M = 1 << K;
+  const SetWalk<K> walk(r);
   V<Real> c[K], kappa[K];
-  int pivot[K];
-  std::uint64_t zv[K];
   for (int i = 0; i < K; ++i) {
     c[i] = load(r.c[i]);
     kappa[i] = load(r.kappa[i]);
-    pivot[i] = r.groups.ins[i];
-    zv[i] = r.zv[i];
   }
-  index_t member[M];
-  for (int m = 0; m < M; ++m) member[m] = r.member[m];
-  constexpr unsigned kAll = (1u << M) - 1;
   for (index_t k = begin; k < end; ++k) {
-    std::uint64_t x = static_cast<std::uint64_t>(k);
-    for (int i = 0; i < K; ++i) x = ((x >> pivot[i]) << (pivot[i] + 1)) | (x & ((std::uint64_t{1} << pivot[i]) - 1));
-    const index_t v = static_cast<index_t>(x);
+    const index_t v = walk.base(k);
     CV<Real> a[M];
-    for (int m = 0; m < M; ++m) a[m] = load_c(at(t, v ^ member[m]));
+    for (int m = 0; m < M; ++m) a[m] = load_c(at(t, v ^ walk.member[m]));
     auto rotate = [&]<int I>(std::integral_constant<int, I>) {
       constexpr bool imag = ((kImag >> I) & 1) != 0;
-      // bit m: the sign of member m as the source of rotation I
-      const unsigned s = r.sign[I] ^ (odd(x & zv[I]) ? kAll : 0u);
+      const unsigned s = walk.signs(v, I);
       for (int m = 0; m < M; ++m) {
         if ((m >> I) & 1) continue;
         const int n = m | (1 << I);
@@ -374,7 +395,7 @@ void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t en
     [&]<int... I>(std::integer_sequence<int, I...>) {
       (rotate(std::integral_constant<int, I>{}), ...);
     }(std::make_integer_sequence<int, K>{});
-    for (int m = 0; m < M; ++m) store_c(at(t, v ^ member[m]), a[m]);
+    for (int m = 0; m < M; ++m) store_c(at(t, v ^ walk.member[m]), a[m]);
   }
 }
 
@@ -410,6 +431,44 @@ inline void for_pauli_entries(const PauliIndex& p, index_t begin, index_t end, F
       for (index_t k = begin; k < end; ++k) f(base(k), base(k));
     }
   });
+}
+
+// b's members stay in registers; a's are read one at a time.
+template <typename Real, int K>
+void inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  constexpr int M = 1 << K;
+  const SetWalk<K> walk(r);
+  CV<Real> sum[K];
+  for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
+  for (index_t k = begin; k < end; ++k) {
+    const index_t v = walk.base(k);
+    CV<Real> bm[M];
+    for (int m = 0; m < M; ++m) bm[m] = load_c(at(b, v ^ walk.member[m]));
+    unsigned s[K];
+    for (int i = 0; i < K; ++i) s[i] = walk.signs(v, i);
+    for (int m = 0; m < M; ++m) {
+      const CV<Real> am = load_c(at(a, v ^ walk.member[m]));
+      for (int i = 0; i < K; ++i) {
+        const int n = m ^ (1 << i);
+        const std::uint64_t neg = s[i] >> n;
+        sum[i] = cmac_conj(sum[i], am, CV<Real>{negate_if(bm[n].re, neg), negate_if(bm[n].im, neg)});
+      }
+    }
+  }
+  for (int i = 0; i < K; ++i) {
+    Real* out = acc + 2 * L<Real> * i;
+    store(out, load(out) + sum[i].re);
+    store(out + L<Real>, load(out + L<Real>) + sum[i].im);
+  }
+}
+
+template <typename Real>
+void pauli_inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  switch (r.count) {
+    case 1: return inner_set<Real, 1>(a, b, r, begin, end, acc);
+    case 2: return inner_set<Real, 2>(a, b, r, begin, end, acc);
+    default: return inner_set<Real, 3>(a, b, r, begin, end, acc);
+  }
 }
 
 template <typename Real>
@@ -558,6 +617,7 @@ KernelTable<Real> make_table(const char* isa) {
       &apply_permutation<Real>,
       &apply_pauli_rotation<Real>,
       &apply_pauli_rotations<Real>,
+      &pauli_inner_set<Real>,
       &pauli_inner<Real>,
       &pauli_axpy<Real>,
       &partial_outer<Real>,

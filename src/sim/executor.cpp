@@ -900,10 +900,35 @@ class Executor {
     const double* acc = reduce(s, pm.index.groups.count, vpg, 2 * L, inner, [&](index_t b0, index_t b1, Real* tmp) {
       kt_.pauli_inner(a, b, pm.index, sign, b0, b1, tmp);
     });
+    slot_values(acc, nullptr, pm.ny, out);
+  }
+
+  // out[slot] = i^ny times the sum of acc's lanes (complex, {re[L], im[L]}) of that slot, each
+  // lane first multiplied by lane_sign[lane] when given.
+  void slot_values(const double* acc, const double* lane_sign, int ny, cdouble* out) const {
     static const cdouble kPowI[4] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
     for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] = 0.0;
-    for (int l = 0; l < L; ++l) out[geo_.sample_slot(l)] += cdouble(acc[l], acc[L + l]);
-    for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] *= kPowI[pm.ny & 3];
+    for (int l = 0; l < L; ++l)
+      out[geo_.sample_slot(l)] += cdouble(acc[l], acc[L + l]) * (lane_sign != nullptr ? lane_sign[l] : 1.0);
+    for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] *= kPowI[ny & 3];
+  }
+
+  // The angle gradients of the rotations of a rest run (a RotationSet) at psi and lambda, in one
+  // pass: d[j][slot] for the run's j-th rotation, as angle_gradient gives them one by one.
+  void set_gradients(const Block::Run& run, Scratch<Real>& s, const Real* psi, const Real* lam, int inner,
+                     const Block& b, std::vector<std::vector<double>>& d) {
+    const kernels::RotationSet<Real>& rs = rotation_sets_[static_cast<size_t>(run.set)].first;
+    const double* acc = reduce(s, rs.groups.count, 1 << rs.count, static_cast<index_t>(rs.count) * 2 * L, inner,
+                               [&](index_t b0, index_t b1, Real* tmp) { kt_.pauli_inner_set(lam, psi, rs, b0, b1, tmp); });
+    const index_t spt = geo_.samples_per_tile;
+    s.values.resize(static_cast<size_t>(spt));
+    d.resize(static_cast<size_t>(run.count));
+    for (int j = 0; j < run.count; ++j) {
+      const PauliMap& pm = plans_[b.rest[run.first + static_cast<size_t>(j)]].pauli;
+      slot_values(acc + 2 * L * j, pm.lane_sign.data(), pm.ny, s.values.data());
+      d[static_cast<size_t>(j)].resize(static_cast<size_t>(spt));
+      for (index_t k = 0; k < spt; ++k) d[static_cast<size_t>(j)][static_cast<size_t>(k)] = s.values[static_cast<size_t>(k)].imag();
+    }
   }
 
   // R_slot[i][j] = sum a_i conj(b_j) over everything but the targets, per slot.
@@ -1639,10 +1664,18 @@ class Executor {
         chain_angle(prog_.ops[b.fused[k]].angle, tile, d.data(), acc);
       }
     }
-    for (size_t i : b.rest) {
-      if (!prog_.ops[i].has_parameters()) continue;
-      angle_gradient(plans_[i], w.scratch[0], end, lam, inner_threads_, d.data());
-      chain_angle(prog_.ops[i].angle, tile, d.data(), acc);
+    std::vector<std::vector<double>> dset;
+    for (const Block::Run& run : b.runs) {
+      const auto ops = b.rest.begin() + static_cast<std::ptrdiff_t>(run.first);
+      if (std::none_of(ops, ops + run.count, [&](size_t i) { return prog_.ops[i].has_parameters(); })) continue;
+      if (run.set >= 0) {
+        set_gradients(run, w.scratch[0], end, lam, inner_threads_, b, dset);
+        for (int j = 0; j < run.count; ++j)
+          if (prog_.ops[ops[j]].has_parameters()) chain_angle(prog_.ops[ops[j]].angle, tile, dset[static_cast<size_t>(j)].data(), acc);
+        continue;
+      }
+      angle_gradient(plans_[*ops], w.scratch[0], end, lam, inner_threads_, d.data());
+      chain_angle(prog_.ops[*ops].angle, tile, d.data(), acc);
     }
     if (last) return;  // nothing before needs lambda
     if (b.phase_table >= 0) apply_phase(b, lam, true);
