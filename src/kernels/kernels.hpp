@@ -152,6 +152,12 @@ struct KernelTable {
   void (*pauli_inner_set)(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end,
                           Real* acc);
 
+  /// The adjoint step of a set, given as its inverse `r` (rotations in reverse order, kappas
+  /// negated): acc[i] += pauli_inner_set(lam, psi) for r's rotation i, at the input states; then
+  /// r applied to psi and to lam. One pass over both states.
+  void (*adjoint_pauli_rotations)(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin, index_t end,
+                                  Real* acc);
+
   /// acc[lane] += sum_j conj(a_j) . sign(j) . b_(j^xy) over the visited groups; sign per lane in `lane_sign`.
   void (*pauli_inner)(const Real* a, const Real* b, const PauliIndex& p, const Real* lane_sign,
                       index_t begin, index_t end, Real* acc);

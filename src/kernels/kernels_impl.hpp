@@ -366,37 +366,115 @@ struct SetWalk {
   }
 };
 
+// The rotations of a set applied, in order, to one coset held in registers (a[m]: member m).
+template <typename Real, int K, unsigned kImag>
+inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v, const V<Real>* c, const V<Real>* kappa) {
+  constexpr int M = 1 << K;
+  auto rotate = [&]<int I>(std::integral_constant<int, I>) {
+    constexpr bool imag = ((kImag >> I) & 1) != 0;
+    const unsigned s = walk.signs(v, I);
+#pragma GCC unroll 8
+    for (int m = 0; m < M; ++m) {
+      if ((m >> I) & 1) continue;
+      const int n = m | (1 << I);
+      const CV<Real> am = a[m], an = a[n];
+      const CV<Real> fm = kappa_times<Real, imag>(negate_if(kappa[I], s >> n), an);
+      const CV<Real> fn = kappa_times<Real, imag>(negate_if(kappa[I], s >> m), am);
+      a[m] = CV<Real>{c[I] * am.re + fm.re, c[I] * am.im + fm.im};
+      a[n] = CV<Real>{c[I] * an.re + fn.re, c[I] * an.im + fn.im};
+    }
+  };
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    (rotate(std::integral_constant<int, I>{}), ...);
+  }(std::make_integer_sequence<int, K>{});
+}
+
+// sum[i] += sum_m conj(a_m) . sign . b_(m ^ 2^i) over one coset, b in registers.
+template <typename Real, int K>
+inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const SetWalk<K>& walk, index_t v) {
+  constexpr int M = 1 << K;
+  unsigned s[K];
+#pragma GCC unroll 3
+  for (int i = 0; i < K; ++i) s[i] = walk.signs(v, i);
+#pragma GCC unroll 8
+  for (int m = 0; m < M; ++m) {
+    const CV<Real> am = load_c(at(a, v ^ walk.member[m]));
+#pragma GCC unroll 3
+    for (int i = 0; i < K; ++i) {
+      const int n = m ^ (1 << i);
+      const std::uint64_t neg = s[i] >> n;
+      sum[i] = cmac_conj(sum[i], am, CV<Real>{negate_if(b[n].re, neg), negate_if(b[n].im, neg)});
+    }
+  }
+}
+
+// Unrolled loads and stores of a coset, so that its members stay in registers rather than an
+// indexed stack array.
+template <typename Real, int K>
+inline void load_coset(CV<Real>* a, const Real* t, const SetWalk<K>& walk, index_t v) {
+#pragma GCC unroll 8
+  for (int m = 0; m < (1 << K); ++m) a[m] = load_c(at(t, v ^ walk.member[m]));
+}
+template <typename Real, int K>
+inline void store_coset(Real* t, const CV<Real>* a, const SetWalk<K>& walk, index_t v) {
+#pragma GCC unroll 8
+  for (int m = 0; m < (1 << K); ++m) store_c(at(t, v ^ walk.member[m]), a[m]);
+}
+
+template <typename Real, int K>
+inline void add_sums(Real* acc, const CV<Real>* sum) {
+  for (int i = 0; i < K; ++i) {
+    Real* out = acc + 2 * L<Real> * i;
+    store(out, load(out) + sum[i].re);
+    store(out + L<Real>, load(out + L<Real>) + sum[i].im);
+  }
+}
+
+template <typename Real, int K>
+struct SetCoefs {
+  V<Real> c[K], kappa[K];
+  explicit SetCoefs(const RotationSet<Real>& r) {
+    for (int i = 0; i < K; ++i) {
+      c[i] = load(r.c[i]);
+      kappa[i] = load(r.kappa[i]);
+    }
+  }
+};
+
 template <typename Real, int K, unsigned kImag>
 void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
-  constexpr int M = 1 << K;
   const SetWalk<K> walk(r);
-  V<Real> c[K], kappa[K];
-  for (int i = 0; i < K; ++i) {
-    c[i] = load(r.c[i]);
-    kappa[i] = load(r.kappa[i]);
-  }
+  const SetCoefs<Real, K> coef(r);
   for (index_t k = begin; k < end; ++k) {
     const index_t v = walk.base(k);
-    CV<Real> a[M];
-    for (int m = 0; m < M; ++m) a[m] = load_c(at(t, v ^ walk.member[m]));
-    auto rotate = [&]<int I>(std::integral_constant<int, I>) {
-      constexpr bool imag = ((kImag >> I) & 1) != 0;
-      const unsigned s = walk.signs(v, I);
-      for (int m = 0; m < M; ++m) {
-        if ((m >> I) & 1) continue;
-        const int n = m | (1 << I);
-        const CV<Real> am = a[m], an = a[n];
-        const CV<Real> fm = kappa_times<Real, imag>(negate_if(kappa[I], s >> n), an);
-        const CV<Real> fn = kappa_times<Real, imag>(negate_if(kappa[I], s >> m), am);
-        a[m] = CV<Real>{c[I] * am.re + fm.re, c[I] * am.im + fm.im};
-        a[n] = CV<Real>{c[I] * an.re + fn.re, c[I] * an.im + fn.im};
-      }
-    };
-    [&]<int... I>(std::integer_sequence<int, I...>) {
-      (rotate(std::integral_constant<int, I>{}), ...);
-    }(std::make_integer_sequence<int, K>{});
-    for (int m = 0; m < M; ++m) store_c(at(t, v ^ walk.member[m]), a[m]);
+    CV<Real> a[1 << K];
+    load_coset<Real, K>(a, t, walk, v);
+    rotate_coset<Real, K, kImag>(a, walk, v, coef.c, coef.kappa);
+    store_coset<Real, K>(t, a, walk, v);
   }
+}
+
+// The adjoint step of a set: inner products <lam| P_i |psi> at the set's end, then the set
+// (given as its inverse) un-applied to psi and lam, in one pass over both.
+template <typename Real, int K, unsigned kImag>
+void adjoint_set(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  const SetWalk<K> walk(r);
+  const SetCoefs<Real, K> coef(r);
+  CV<Real> sum[K];
+  for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
+  for (index_t k = begin; k < end; ++k) {
+    const index_t v = walk.base(k);
+    CV<Real> p[1 << K];
+    load_coset<Real, K>(p, psi, walk, v);
+    inner_coset<Real, K>(sum, lam, p, walk, v);
+    rotate_coset<Real, K, kImag>(p, walk, v, coef.c, coef.kappa);
+    store_coset<Real, K>(psi, p, walk, v);
+    CV<Real> l[1 << K];
+    load_coset<Real, K>(l, lam, walk, v);
+    rotate_coset<Real, K, kImag>(l, walk, v, coef.c, coef.kappa);
+    store_coset<Real, K>(lam, l, walk, v);
+  }
+  add_sums<Real, K>(acc, sum);
 }
 
 template <typename Real, int K, unsigned... kImag>
@@ -416,6 +494,46 @@ void apply_pauli_rotations(Real* t, const RotationSet<Real>& r, index_t begin, i
   }
 }
 
+template <typename Real, int K, unsigned... kImag>
+void adjoint_set_dispatch(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc,
+                          std::integer_sequence<unsigned, kImag...>) {
+  using F = void (*)(Real*, Real*, const RotationSet<Real>&, index_t, index_t, Real*);
+  static constexpr F kBodies[] = {&adjoint_set<Real, K, kImag>...};
+  kBodies[r.imag](psi, lam, r, begin, end, acc);
+}
+
+template <typename Real>
+void adjoint_pauli_rotations(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  switch (r.count) {
+    case 1: return adjoint_set_dispatch<Real, 1>(psi, lam, r, begin, end, acc, std::make_integer_sequence<unsigned, 2>{});
+    case 2: return adjoint_set_dispatch<Real, 2>(psi, lam, r, begin, end, acc, std::make_integer_sequence<unsigned, 4>{});
+    default: return adjoint_set_dispatch<Real, 3>(psi, lam, r, begin, end, acc, std::make_integer_sequence<unsigned, 8>{});
+  }
+}
+
+template <typename Real, int K>
+void inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  const SetWalk<K> walk(r);
+  CV<Real> sum[K];
+  for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
+  for (index_t k = begin; k < end; ++k) {
+    const index_t v = walk.base(k);
+    CV<Real> bm[1 << K];
+    load_coset<Real, K>(bm, b, walk, v);
+    inner_coset<Real, K>(sum, a, bm, walk, v);
+  }
+  add_sums<Real, K>(acc, sum);
+}
+
+template <typename Real>
+void pauli_inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
+  switch (r.count) {
+    case 1: return inner_set<Real, 1>(a, b, r, begin, end, acc);
+    case 2: return inner_set<Real, 2>(a, b, r, begin, end, acc);
+    default: return inner_set<Real, 3>(a, b, r, begin, end, acc);
+  }
+}
+
 // Calls f(j, src) for every vector j of the groups [begin, end), src = j ^ xv its partner.
 template <typename F>
 inline void for_pauli_entries(const PauliIndex& p, index_t begin, index_t end, F&& f) {
@@ -431,44 +549,6 @@ inline void for_pauli_entries(const PauliIndex& p, index_t begin, index_t end, F
       for (index_t k = begin; k < end; ++k) f(base(k), base(k));
     }
   });
-}
-
-// b's members stay in registers; a's are read one at a time.
-template <typename Real, int K>
-void inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
-  constexpr int M = 1 << K;
-  const SetWalk<K> walk(r);
-  CV<Real> sum[K];
-  for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
-  for (index_t k = begin; k < end; ++k) {
-    const index_t v = walk.base(k);
-    CV<Real> bm[M];
-    for (int m = 0; m < M; ++m) bm[m] = load_c(at(b, v ^ walk.member[m]));
-    unsigned s[K];
-    for (int i = 0; i < K; ++i) s[i] = walk.signs(v, i);
-    for (int m = 0; m < M; ++m) {
-      const CV<Real> am = load_c(at(a, v ^ walk.member[m]));
-      for (int i = 0; i < K; ++i) {
-        const int n = m ^ (1 << i);
-        const std::uint64_t neg = s[i] >> n;
-        sum[i] = cmac_conj(sum[i], am, CV<Real>{negate_if(bm[n].re, neg), negate_if(bm[n].im, neg)});
-      }
-    }
-  }
-  for (int i = 0; i < K; ++i) {
-    Real* out = acc + 2 * L<Real> * i;
-    store(out, load(out) + sum[i].re);
-    store(out + L<Real>, load(out + L<Real>) + sum[i].im);
-  }
-}
-
-template <typename Real>
-void pauli_inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
-  switch (r.count) {
-    case 1: return inner_set<Real, 1>(a, b, r, begin, end, acc);
-    case 2: return inner_set<Real, 2>(a, b, r, begin, end, acc);
-    default: return inner_set<Real, 3>(a, b, r, begin, end, acc);
-  }
 }
 
 template <typename Real>
@@ -618,6 +698,7 @@ KernelTable<Real> make_table(const char* isa) {
       &apply_pauli_rotation<Real>,
       &apply_pauli_rotations<Real>,
       &pauli_inner_set<Real>,
+      &adjoint_pauli_rotations<Real>,
       &pauli_inner<Real>,
       &pauli_axpy<Real>,
       &partial_outer<Real>,

@@ -32,6 +32,7 @@ constexpr int kMaxParts = 16;     // reduction parts per sweep, likewise
 // Tiles up to 2^18 vectors (32 MiB, the last-level cache) run in place with Clifford absorption and
 // commuting segments; larger ones in gathered blocks, whose gates must stay local.
 constexpr int kMaxAbsorbBits = 18;
+constexpr std::uint64_t kTileParallelMaxBytes = std::uint64_t{1} << 20;  // the L2 cache of one core
 constexpr std::uint64_t kCheckpointBudget = std::uint64_t{1} << 30;  // saved states per call
 
 // ------------------------------------------------------------------------------------------
@@ -339,7 +340,11 @@ class Executor {
     threads_ = resolve_threads(opts.threads);
     backward_ = req.cotangent != nullptr;
     n_segments_ = static_cast<int>(std::min<index_t>(geo_.n_tiles, kMaxSegments));
-    tile_parallel_ = threads_ > 1 && geo_.n_tiles >= 2 * threads_;
+    // Tiles that fit the L2 cache go one per thread; larger ones stream through the shared L3
+    // cache, and the threads share each of them, so that one tile's states compete for it, not
+    // one per thread.
+    tile_parallel_ = threads_ > 1 && geo_.n_tiles >= 2 * threads_ &&
+                     static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real) <= kTileParallelMaxBytes;
     inner_threads_ = tile_parallel_ ? 1 : threads_;
     build_blocks();
     build_plans();
@@ -348,10 +353,11 @@ class Executor {
 
   std::uint64_t memory_bytes() const {
     const std::uint64_t tile = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
-    std::uint64_t per_ws = tile * ((backward_ ? 2 : 1) + (needs_copy_ ? 1 : 0));
+    std::uint64_t per_ws = tile * ((backward_ ? 2 : 1) + (needs_copy_ || n_checkpoints_ > 0 ? 1 : 0));
     const std::uint64_t block = (std::uint64_t{1} << kBlockBitsForward) * 2 * L * sizeof(Real) * 2;
     per_ws += static_cast<std::uint64_t>(inner_threads_) *
               (block + static_cast<std::uint64_t>(max_reduction_reals_) * (sizeof(Real) + sizeof(double)) * kMaxParts);
+    per_ws += static_cast<std::uint64_t>(n_checkpoints_) * tile;  // saved states (0 before they are chosen)
     for (const auto& e : evo_keys_) {
       const std::uint64_t dim = std::uint64_t{1} << e.second;
       per_ws += dim * dim * (static_cast<std::uint64_t>(geo_.samples_per_tile) * 8 + 4 * L * sizeof(Real));
@@ -649,10 +655,14 @@ class Executor {
       if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); }))
         b.checkpoint = static_cast<int>(checkpoints++);
     }
-    // Saved states replace un-applying psi in the backward pass, when memory allows.
-    const std::uint64_t bytes = checkpoints * static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real) *
-                                static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
-    checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && bytes <= kCheckpointBudget;
+    // Saved states replace un-applying psi in the backward pass, when memory allows: within a
+    // fixed budget, and within the caller's memory limit after everything else.
+    // (per workspace: the states and, unless one is there already, a copy buffer)
+    const std::uint64_t bytes = (checkpoints + (needs_copy_ ? 0 : 1)) * static_cast<std::uint64_t>(geo_.tile_reals()) *
+                                sizeof(Real) * static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
+    const bool fits = bytes <= kCheckpointBudget &&
+                      (opts_.memory_limit == 0 || memory_bytes() + bytes <= opts_.memory_limit);
+    checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && fits;
     n_checkpoints_ = checkpointing_ ? checkpoints : 0;
     // Leading blocks of one-qubit ops on |0...0>: their states are products, written directly.
     product_blocks_ = 0;
@@ -1161,21 +1171,50 @@ class Executor {
         apply_op(b.rest[run.first], tile, t, w, inner_threads_, inverse);
         continue;
       }
-      // The rotations' coefficients (per tile for those on inputs) into the set's pass.
-      kernels::RotationSet<Real> rs = inverse ? rotation_sets_[static_cast<size_t>(run.set)].second
-                                              : rotation_sets_[static_cast<size_t>(run.set)].first;
-      for (int j = 0; j < run.count; ++j) {
-        const size_t i = b.rest[run.first + static_cast<size_t>(inverse ? run.count - 1 - j : j)];
-        const OpPlan<Real>& p = plans_[i];
-        rs.c[j] = p.c.data();
-        rs.kappa[j] = inverse ? p.kappa_neg.data() : p.kappa.data();
-        if (p.per_tile) {
-          const Real* d = w.lane[i].data();
-          rs.c[j] = d;
-          rs.kappa[j] = inverse ? d + 2 * L : d + L;
-        }
-      }
+      const kernels::RotationSet<Real> rs = filled_set(b, run, w, inverse);
       sweep(rs.groups.count, inner_threads_, [&](index_t b0, index_t b1) { kt_.apply_pauli_rotations(t, rs, b0, b1); });
+    }
+  }
+
+  // A run's RotationSet with its rotations' coefficients (per tile for those on inputs).
+  kernels::RotationSet<Real> filled_set(const Block& b, const Block::Run& run, const Workspace<Real>& w,
+                                        bool inverse) const {
+    kernels::RotationSet<Real> rs = inverse ? rotation_sets_[static_cast<size_t>(run.set)].second
+                                            : rotation_sets_[static_cast<size_t>(run.set)].first;
+    for (int j = 0; j < run.count; ++j) {
+      const size_t i = b.rest[run.first + static_cast<size_t>(inverse ? run.count - 1 - j : j)];
+      const OpPlan<Real>& p = plans_[i];
+      rs.c[j] = p.c.data();
+      rs.kappa[j] = inverse ? p.kappa_neg.data() : p.kappa.data();
+      if (p.per_tile) {
+        const Real* d = w.lane[i].data();
+        rs.c[j] = d;
+        rs.kappa[j] = inverse ? d + 2 * L : d + L;
+      }
+    }
+    return rs;
+  }
+
+  // The adjoint step of a set run without saved states: its gradients at its end, then the set
+  // un-applied to psi and lambda, in one pass (kernels' adjoint_pauli_rotations).
+  void set_adjoint(const Block& b, const Block::Run& run, index_t tile, Real* psi, Real* lam, Workspace<Real>& w,
+                   SegmentAcc* acc) {
+    const kernels::RotationSet<Real> rs = filled_set(b, run, w, true);
+    Scratch<Real>& s = w.scratch[0];
+    const double* sums = reduce(s, rs.groups.count, 1 << rs.count, static_cast<index_t>(rs.count) * 2 * L,
+                                inner_threads_, [&](index_t b0, index_t b1, Real* tmp) {
+                                  kt_.adjoint_pauli_rotations(psi, lam, rs, b0, b1, tmp);
+                                });
+    const index_t spt = geo_.samples_per_tile;
+    s.values.resize(static_cast<size_t>(spt));
+    std::vector<double> d(static_cast<size_t>(spt));
+    for (int j = 0; j < run.count; ++j) {
+      const size_t i = b.rest[run.first + static_cast<size_t>(j)];
+      if (!prog_.ops[i].has_parameters()) continue;
+      // The inverse set holds the run's rotations in reverse order.
+      slot_values(sums + 2 * L * (run.count - 1 - j), plans_[i].pauli.lane_sign.data(), plans_[i].pauli.ny, s.values.data());
+      for (index_t k = 0; k < spt; ++k) d[static_cast<size_t>(k)] = s.values[static_cast<size_t>(k)].imag();
+      chain_angle(prog_.ops[i].angle, tile, d.data(), acc);
     }
   }
 
@@ -1612,13 +1651,54 @@ class Executor {
 
   // A segment of commuting ops: every gradient read at its end, then lambda (and, without
   // saved states, psi) taken back through it.
+  // The gradients of a block's phase table (its Z rotations, all at the block's end):
+  // d/dtheta_k = Im <lambda| Z_k |psi> = sum_v sigma_k(v) Im(conj(lambda_v) psi_v).
+  void phase_gradients(const Block& b, index_t tile, const Real* psi, const Real* lam, Workspace<Real>& w,
+                       SegmentAcc* acc) {
+    std::vector<double> d(static_cast<size_t>(geo_.samples_per_tile));
+    Real* t = w.tvec.data();
+    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, psi, v0, v1, t); });
+    // Fixed chunks of vectors, summed in order: thread-independent.
+    std::vector<std::uint64_t> masks;
+    for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
+    const int n_masks = static_cast<int>(masks.size());
+    std::vector<double> sums(masks.size() * L, 0.0);
+    for (int k0 = 0; k0 < n_masks; k0 += 32) {
+      const int nk = std::min(32, n_masks - k0);
+      const double* part = reduce(w.scratch[0], geo_.n_vec, 1, static_cast<index_t>(nk) * L, inner_threads_,
+                                  [&](index_t v0, index_t v1, Real* tmp) {
+                                    kt_.signed_sums(t, masks.data() + k0, nk, v0, v1, tmp);
+                                  });
+      std::copy(part, part + static_cast<size_t>(nk) * L, sums.begin() + static_cast<std::ptrdiff_t>(k0) * L);
+    }
+    for (size_t k = 0; k < b.fused.size(); ++k) {
+      std::fill(d.begin(), d.end(), 0.0);
+      for (int l = 0; l < L; ++l) d[static_cast<size_t>(geo_.sample_slot(l))] += sums[k * L + static_cast<size_t>(l)];
+      chain_angle(prog_.ops[b.fused[k]].angle, tile, d.data(), acc);
+    }
+  }
+
   void backward_segment(const Block& b, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc,
                         bool last) {
     const LoweredOp::Kind kind = prog_.ops[b.ops[0]].kind;
     const bool single = b.ops.size() == 1 && kind != LoweredOp::Kind::PauliRotation &&
                         kind != LoweredOp::Kind::Phase && kind != LoweredOp::Kind::Matrix;
     if (!checkpointing_) {
-      for (size_t k = b.ops.size(); k-- > 0;) backward_op(b.ops[k], tile, psi, lam, w, acc);
+      // psi goes back with lambda. Every op of a segment commutes with the others, so the phase
+      // table's gradients are read at its end, and each set's at the set's end.
+      if (b.phase_table >= 0) phase_gradients(b, tile, psi, lam, w, acc);
+      for (size_t r = b.runs.size(); r-- > 0;) {
+        const Block::Run& run = b.runs[r];
+        if (run.set >= 0) {
+          set_adjoint(b, run, tile, psi, lam, w, acc);
+        } else {
+          backward_op(b.rest[run.first], tile, psi, lam, w, acc);
+        }
+      }
+      if (b.phase_table >= 0) {
+        apply_phase(b, psi, true);
+        apply_phase(b, lam, true);
+      }
       return;
     }
     if (single) {
@@ -1641,29 +1721,7 @@ class Executor {
     const Real* end = checkpoint(b, w);
     const index_t spt = geo_.samples_per_tile;
     std::vector<double> d(static_cast<size_t>(spt));
-    if (b.phase_table >= 0) {
-      // d/dtheta_k = Im <lambda| Z_k |psi> = sum_v sigma_k(v) Im(conj(lambda_v) psi_v)
-      Real* t = w.tvec.data();
-      sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, end, v0, v1, t); });
-      // Fixed chunks of vectors, summed in order: thread-independent.
-      std::vector<std::uint64_t> masks;
-      for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
-      const int n_masks = static_cast<int>(masks.size());
-      std::vector<double> sums(masks.size() * L, 0.0);
-      for (int k0 = 0; k0 < n_masks; k0 += 32) {
-        const int nk = std::min(32, n_masks - k0);
-        const double* part = reduce(w.scratch[0], geo_.n_vec, 1, static_cast<index_t>(nk) * L, inner_threads_,
-                                    [&](index_t v0, index_t v1, Real* tmp) {
-                                      kt_.signed_sums(t, masks.data() + k0, nk, v0, v1, tmp);
-                                    });
-        std::copy(part, part + static_cast<size_t>(nk) * L, sums.begin() + static_cast<std::ptrdiff_t>(k0) * L);
-      }
-      for (size_t k = 0; k < b.fused.size(); ++k) {
-        std::fill(d.begin(), d.end(), 0.0);
-        for (int l = 0; l < L; ++l) d[static_cast<size_t>(geo_.sample_slot(l))] += sums[k * L + static_cast<size_t>(l)];
-        chain_angle(prog_.ops[b.fused[k]].angle, tile, d.data(), acc);
-      }
-    }
+    if (b.phase_table >= 0) phase_gradients(b, tile, end, lam, w, acc);
     std::vector<std::vector<double>> dset;
     for (const Block::Run& run : b.runs) {
       const auto ops = b.rest.begin() + static_cast<std::ptrdiff_t>(run.first);
@@ -2008,21 +2066,29 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
 
 }  // namespace
 
+namespace {
+
+// The program the executor runs: small tiles are compute-bound, so absorbing Clifford gates
+// saves their sweeps. (Large tiles keep them, so that gathered blocks stay local; exported
+// states must be the real ones.) The optimized program is made once and kept.
+std::shared_ptr<const LoweredProgram> runnable(const LoweredProgram& program, const RunOptions& options, index_t batch,
+                                               bool states) {
+  const int lanes = options.precision == Precision::F32 ? kernels::kLanes<float> : kernels::kLanes<double>;
+  const bool absorb = options.fuse && !states && Geometry::make(program.n_qubits, batch, lanes).nvb <= kMaxAbsorbBits;
+  if (!absorb) return {};
+  std::lock_guard<std::mutex> lock(program.optimized.mutex);
+  if (!program.optimized.value)
+    program.optimized.value = std::make_shared<const LoweredProgram>(schedule_commuting(absorb_cliffords(program)));
+  return program.optimized.value;
+}
+
+}  // namespace
+
 void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
   check_request(program, request);
-  // Small tiles are compute-bound: absorbing Clifford gates saves their sweeps. (Large tiles
-  // keep them, so that gathered blocks stay local; exported states must be the real ones.)
-  const int lanes = options.precision == Precision::F32 ? kernels::kLanes<float> : kernels::kLanes<double>;
-  const bool absorb = options.fuse && request.states == nullptr &&
-                      Geometry::make(program.n_qubits, request.batch, lanes).nvb <= kMaxAbsorbBits;
-  std::shared_ptr<const LoweredProgram> optimized;
-  if (absorb) {
-    std::lock_guard<std::mutex> lock(program.optimized.mutex);
-    if (!program.optimized.value)
-      program.optimized.value = std::make_shared<const LoweredProgram>(schedule_commuting(absorb_cliffords(program)));
-    optimized = program.optimized.value;
-  }
-  const LoweredProgram& run = absorb ? *optimized : program;
+  const std::shared_ptr<const LoweredProgram> optimized =
+      runnable(program, options, request.batch, request.states != nullptr);
+  const LoweredProgram& run = optimized ? *optimized : program;
   if (options.precision == Precision::F32) {
     Executor<float>(run, options, request).run();
   } else {
@@ -2039,8 +2105,10 @@ std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& op
   req.weights = zeros.data();
   req.inputs = zeros.data();
   req.cotangent = gradient ? &cot : nullptr;
-  if (options.precision == Precision::F32) return Executor<float>(program, options, req).memory_bytes();
-  return Executor<double>(program, options, req).memory_bytes();
+  const std::shared_ptr<const LoweredProgram> optimized = runnable(program, options, batch, false);
+  const LoweredProgram& run = optimized ? *optimized : program;
+  if (options.precision == Precision::F32) return Executor<float>(run, options, req).memory_bytes();
+  return Executor<double>(run, options, req).memory_bytes();
 }
 
 }  // namespace tangle::detail

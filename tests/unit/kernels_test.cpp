@@ -42,6 +42,80 @@ void rotate_reference(std::vector<std::complex<double>>& a, int lanes, std::uint
   a = out;
 }
 
+// A random RotationSet of `count` rotations on n_vec vectors, with its coefficients and the words
+// it was planned from, and random tiles.
+template <typename Real>
+struct RandomSet {
+  static constexpr int L = kLanes<Real>;
+  int count = 0;
+  std::uint64_t xv[3] = {}, zv[3] = {};
+  unsigned imag = 0;
+  std::vector<std::vector<Real>> c, kappa;
+  AlignedBuffer<Real> coef;
+  RotationSet<Real> rs;
+
+  RandomSet(std::mt19937_64& rng, int n, size_t n_vec) : count(n), c(3, std::vector<Real>(L)), kappa(3, std::vector<Real>(L)) {
+    std::uniform_int_distribution<std::uint64_t> mask(0, n_vec - 1);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    do {
+      imag = 0;
+      for (int i = 0; i < count; ++i) {
+        do xv[i] = mask(rng); while (xv[i] == 0);
+        zv[i] = mask(rng);
+        if (rng() & 1) imag |= 1u << i;
+      }
+    } while (!plan_rotation_set(count, xv, zv, imag, static_cast<index_t>(n_vec), rs));
+    coef.resize(static_cast<size_t>(6 * L));
+    for (int i = 0; i < count; ++i) {
+      for (int l = 0; l < L; ++l) {
+        c[i][l] = static_cast<Real>(u(rng));
+        kappa[i][l] = static_cast<Real>(u(rng));
+        coef[static_cast<size_t>(2 * i * L + l)] = c[i][l];
+        coef[static_cast<size_t>((2 * i + 1) * L + l)] = kappa[i][l];
+      }
+      rs.c[i] = coef.data() + 2 * i * L;
+      rs.kappa[i] = coef.data() + (2 * i + 1) * L;
+    }
+  }
+};
+
+// A random tile and the same amplitudes as complex numbers, [vector][lane].
+template <typename Real>
+void random_tile(std::mt19937_64& rng, size_t n_vec, AlignedBuffer<Real>& tile, std::vector<std::complex<double>>& z) {
+  constexpr int L = kLanes<Real>;
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  tile.resize(2 * L * n_vec);
+  z.resize(L * n_vec);
+  for (size_t v = 0; v < n_vec; ++v)
+    for (int l = 0; l < L; ++l) {
+      tile[2 * L * v + l] = static_cast<Real>(u(rng));
+      tile[2 * L * v + L + l] = static_cast<Real>(u(rng));
+      z[v * L + l] = {tile[2 * L * v + l], tile[2 * L * v + L + l]};
+    }
+}
+
+template <typename Real>
+double max_error(const AlignedBuffer<Real>& tile, const std::vector<std::complex<double>>& z) {
+  constexpr int L = kLanes<Real>;
+  double err = 0.0;
+  for (size_t v = 0; v < z.size() / L; ++v)
+    for (int l = 0; l < L; ++l)
+      err = std::max(err, std::abs(std::complex<double>(tile[2 * L * v + l], tile[2 * L * v + L + l]) - z[v * L + l]));
+  return err;
+}
+
+// sum_j conj(a_j) (-1)^parity((j ^ x) & z) b_(j ^ x) in lane l: a Pauli inner product by its formula.
+std::complex<double> inner_reference(const std::vector<std::complex<double>>& a, const std::vector<std::complex<double>>& b,
+                                     int lanes, int l, std::uint64_t x, std::uint64_t z) {
+  std::complex<double> sum = 0.0;
+  for (size_t j = 0; j < a.size() / static_cast<size_t>(lanes); ++j) {
+    const size_t src = j ^ x;
+    const double sign = (std::popcount(src & z) & 1) ? -1.0 : 1.0;
+    sum += std::conj(a[j * lanes + l]) * sign * b[src * lanes + l];
+  }
+  return sum;
+}
+
 }  // namespace
 
 template <typename Real>
@@ -55,101 +129,60 @@ TYPED_TEST_SUITE(KernelsTest, Reals);
 TYPED_TEST(KernelsTest, RotationSetEqualsItsRotationsInOrder) {
   using Real = TypeParam;
   constexpr int L = kLanes<Real>;
-  constexpr int kVecBits = 7;
-  constexpr size_t n_vec = size_t{1} << kVecBits;
+  constexpr size_t n_vec = 128;
   const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
   std::mt19937_64 rng(99);
-  std::uniform_int_distribution<std::uint64_t> mask(0, n_vec - 1);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (const KernelTable<Real>* kt : tables<Real>()) {
     for (int trial = 0; trial < 60; ++trial) {
-      const int count = 1 + trial % 3;
-      std::uint64_t xv[3], zv[3];
-      unsigned imag = 0;
-      RotationSet<Real> rs;
-      do {
-        imag = 0;
-        for (int i = 0; i < count; ++i) {
-          do xv[i] = mask(rng); while (xv[i] == 0);
-          zv[i] = mask(rng);
-          if (rng() & 1) imag |= 1u << i;
-        }
-      } while (!plan_rotation_set(count, xv, zv, imag, static_cast<index_t>(n_vec), rs));
-      std::vector<std::vector<Real>> c(3, std::vector<Real>(L)), kappa(3, std::vector<Real>(L));
-      AlignedBuffer<Real> coef(static_cast<size_t>(6 * L));
-      for (int i = 0; i < count; ++i) {
-        for (int l = 0; l < L; ++l) {
-          c[i][l] = static_cast<Real>(u(rng));
-          kappa[i][l] = static_cast<Real>(u(rng));
-          coef[static_cast<size_t>(2 * i * L + l)] = c[i][l];
-          coef[static_cast<size_t>((2 * i + 1) * L + l)] = kappa[i][l];
-        }
-        rs.c[i] = coef.data() + 2 * i * L;
-        rs.kappa[i] = coef.data() + (2 * i + 1) * L;
-      }
-      AlignedBuffer<Real> tile(2 * L * n_vec);
-      std::vector<std::complex<double>> ref(L * n_vec);
-      for (size_t v = 0; v < n_vec; ++v)
-        for (int l = 0; l < L; ++l) {
-          const Real re = static_cast<Real>(u(rng)), im = static_cast<Real>(u(rng));
-          tile[2 * L * v + l] = re;
-          tile[2 * L * v + L + l] = im;
-          ref[v * L + l] = {re, im};
-        }
-      for (int i = 0; i < count; ++i) rotate_reference(ref, L, xv[i], zv[i], c[i], kappa[i], (imag >> i) & 1);
-      const index_t half = rs.groups.count / 3;
-      kt->apply_pauli_rotations(tile.data(), rs, 0, half);
-      kt->apply_pauli_rotations(tile.data(), rs, half, rs.groups.count);
-      double err = 0.0;
-      for (size_t v = 0; v < n_vec; ++v)
-        for (int l = 0; l < L; ++l)
-          err = std::max(err, std::abs(std::complex<double>(tile[2 * L * v + l], tile[2 * L * v + L + l]) - ref[v * L + l]));
-      EXPECT_LT(err, tol) << kt->isa << ", " << count << " rotations, trial " << trial;
+      RandomSet<Real> set(rng, 1 + trial % 3, n_vec);
+      AlignedBuffer<Real> tile;
+      std::vector<std::complex<double>> ref;
+      random_tile(rng, n_vec, tile, ref);
+      for (int i = 0; i < set.count; ++i)
+        rotate_reference(ref, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
+      const index_t third = set.rs.groups.count / 3;
+      kt->apply_pauli_rotations(tile.data(), set.rs, 0, third);
+      kt->apply_pauli_rotations(tile.data(), set.rs, third, set.rs.groups.count);
+      EXPECT_LT(max_error(tile, ref), tol) << kt->isa << ", " << set.count << " rotations, trial " << trial;
     }
   }
 }
 
-// A RotationSet's inner products in one pass equal each rotation's sum by its formula:
-// sum_j conj(a_j) (-1)^parity((j ^ x_i) & z_i) b_(j ^ x_i), per lane.
-TYPED_TEST(KernelsTest, RotationSetInnerProductsEqualTheirSums) {
+// A set's inner products <lam| P_i |psi>, by its formula: in one pass (pauli_inner_set), and
+// in the adjoint step, which reads them at its input states and then applies the set to both.
+TYPED_TEST(KernelsTest, RotationSetInnerProductsAndAdjointStep) {
   using Real = TypeParam;
   constexpr int L = kLanes<Real>;
   constexpr size_t n_vec = 64;
   const double tol = std::is_same_v<Real, double> ? 1e-11 : 1e-4;
-  std::mt19937_64 rng(17);
-  std::uniform_int_distribution<std::uint64_t> mask(0, n_vec - 1);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::mt19937_64 rng(23);
   for (const KernelTable<Real>* kt : tables<Real>()) {
     for (int trial = 0; trial < 30; ++trial) {
-      const int count = 1 + trial % 3;
-      std::uint64_t xv[3], zv[3];
-      RotationSet<Real> rs;
-      do {
-        for (int i = 0; i < count; ++i) {
-          do xv[i] = mask(rng); while (xv[i] == 0);
-          zv[i] = mask(rng);
-        }
-      } while (!plan_rotation_set(count, xv, zv, 0, static_cast<index_t>(n_vec), rs));
-      AlignedBuffer<Real> a(2 * L * n_vec), b(2 * L * n_vec), acc(static_cast<size_t>(6 * L));
-      for (size_t i = 0; i < a.size(); ++i) {
-        a[i] = static_cast<Real>(u(rng));
-        b[i] = static_cast<Real>(u(rng));
+      RandomSet<Real> set(rng, 1 + trial % 3, n_vec);
+      AlignedBuffer<Real> psi, lam, acc(static_cast<size_t>(6 * L)), inner(static_cast<size_t>(6 * L));
+      std::vector<std::complex<double>> zp, zl;
+      random_tile(rng, n_vec, psi, zp);
+      random_tile(rng, n_vec, lam, zl);
+      std::vector<std::complex<double>> want(static_cast<size_t>(set.count * L));
+      for (int i = 0; i < set.count; ++i)
+        for (int l = 0; l < L; ++l) want[static_cast<size_t>(i * L + l)] = inner_reference(zl, zp, L, l, set.xv[i], set.zv[i]);
+      for (int i = 0; i < set.count; ++i) {
+        rotate_reference(zp, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
+        rotate_reference(zl, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
       }
-      const index_t cut = rs.groups.count / 2;
-      kt->pauli_inner_set(a.data(), b.data(), rs, 0, cut, acc.data());
-      kt->pauli_inner_set(a.data(), b.data(), rs, cut, rs.groups.count, acc.data());
-      for (int i = 0; i < count; ++i)
+      const index_t cut = set.rs.groups.count / 2;
+      kt->pauli_inner_set(lam.data(), psi.data(), set.rs, 0, cut, inner.data());
+      kt->pauli_inner_set(lam.data(), psi.data(), set.rs, cut, set.rs.groups.count, inner.data());
+      kt->adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, 0, cut, acc.data());
+      kt->adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, cut, set.rs.groups.count, acc.data());
+      EXPECT_LT(max_error(psi, zp), tol) << kt->isa << ", psi, trial " << trial;
+      EXPECT_LT(max_error(lam, zl), tol) << kt->isa << ", lambda, trial " << trial;
+      for (int i = 0; i < set.count; ++i)
         for (int l = 0; l < L; ++l) {
-          std::complex<double> want = 0.0;
-          for (size_t j = 0; j < n_vec; ++j) {
-            const size_t src = j ^ xv[i];
-            const double sign = (std::popcount(src & zv[i]) & 1) ? -1.0 : 1.0;
-            const std::complex<double> aj(a[2 * L * j + l], a[2 * L * j + L + l]);
-            const std::complex<double> bs(b[2 * L * src + l], b[2 * L * src + L + l]);
-            want += std::conj(aj) * sign * bs;
-          }
-          const std::complex<double> got(acc[static_cast<size_t>(2 * L * i + l)], acc[static_cast<size_t>(2 * L * i + L + l)]);
-          EXPECT_LT(std::abs(got - want), tol) << kt->isa << ", rotation " << i << " of " << count << ", lane " << l;
+          const size_t at = static_cast<size_t>(2 * L * i + l);
+          const std::complex<double> one_pass(inner[at], inner[at + L]), adjoint(acc[at], acc[at + L]);
+          EXPECT_LT(std::abs(one_pass - want[static_cast<size_t>(i * L + l)]), tol) << kt->isa << ", inner product " << i;
+          EXPECT_LT(std::abs(adjoint - want[static_cast<size_t>(i * L + l)]), tol) << kt->isa << ", adjoint's inner product " << i;
         }
     }
   }
