@@ -181,9 +181,10 @@ struct KernelTable {
   /// vector, the same for every lane (a diagonal shared by the batch).
   void (*apply_phase_table)(Real* tile, const Real* phase, index_t begin, index_t end);
 
-  /// One doubling step of a product state: for v < half, t[v + half] = f1 . t[v] and then
-  /// t[v] = f0 . t[v], with f = {f0 re[L], f0 im[L], f1 re[L], f1 im[L]} per lane.
-  void (*product_double)(Real* tile, const Real* f, index_t half);
+  /// One doubling step of a product state: for v in [begin, end) (within [0, half)),
+  /// t[v + half] = f1 . t[v] and then t[v] = f0 . t[v], with f = {f0 re[L], f0 im[L], f1 re[L],
+  /// f1 im[L]} per lane.
+  void (*product_double)(Real* tile, const Real* f, index_t half, index_t begin, index_t end);
 
   /// t[v][lane] = Im(conj(a_v) b_v) for vectors v in [begin, end).
   void (*imag_products)(const Real* a, const Real* b, index_t begin, index_t end, Real* t);

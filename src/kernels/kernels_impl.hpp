@@ -368,7 +368,7 @@ struct SetWalk {
 
 // The rotations of a set applied, in order, to one coset held in registers (a[m]: member m).
 template <typename Real, int K, unsigned kImag>
-inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v, const V<Real>* c, const V<Real>* kappa) {
+[[gnu::always_inline]] inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v, const V<Real>* c, const V<Real>* kappa) {
   constexpr int M = 1 << K;
   auto rotate = [&]<int I>(std::integral_constant<int, I>) {
     constexpr bool imag = ((kImag >> I) & 1) != 0;
@@ -391,7 +391,7 @@ inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v, const V
 
 // sum[i] += sum_m conj(a_m) . sign . b_(m ^ 2^i) over one coset, b in registers.
 template <typename Real, int K>
-inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const SetWalk<K>& walk, index_t v) {
+[[gnu::always_inline]] inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const SetWalk<K>& walk, index_t v) {
   constexpr int M = 1 << K;
   unsigned s[K];
 #pragma GCC unroll 3
@@ -411,12 +411,12 @@ inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const S
 // Unrolled loads and stores of a coset, so that its members stay in registers rather than an
 // indexed stack array.
 template <typename Real, int K>
-inline void load_coset(CV<Real>* a, const Real* t, const SetWalk<K>& walk, index_t v) {
+[[gnu::always_inline]] inline void load_coset(CV<Real>* a, const Real* t, const SetWalk<K>& walk, index_t v) {
 #pragma GCC unroll 8
   for (int m = 0; m < (1 << K); ++m) a[m] = load_c(at(t, v ^ walk.member[m]));
 }
 template <typename Real, int K>
-inline void store_coset(Real* t, const CV<Real>* a, const SetWalk<K>& walk, index_t v) {
+[[gnu::always_inline]] inline void store_coset(Real* t, const CV<Real>* a, const SetWalk<K>& walk, index_t v) {
 #pragma GCC unroll 8
   for (int m = 0; m < (1 << K); ++m) store_c(at(t, v ^ walk.member[m]), a[m]);
 }
@@ -659,9 +659,9 @@ void apply_phase_table(Real* t, const Real* phase, index_t begin, index_t end) {
 }
 
 template <typename Real>
-void product_double(Real* t, const Real* f, index_t half) {
+void product_double(Real* t, const Real* f, index_t half, index_t begin, index_t end) {
   const CV<Real> f0 = load_c(f), f1 = load_c(f + 2 * L<Real>);
-  for (index_t v = 0; v < half; ++v) {
+  for (index_t v = begin; v < end; ++v) {
     const CV<Real> a = load_c(at(t, v));
     store_c(at(t, v + half), cmul(f1, a));
     store_c(at(t, v), cmul(f0, a));

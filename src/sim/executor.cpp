@@ -743,17 +743,22 @@ class Executor {
       masks.push_back(p.pauli.index.zv);
     }
     AlignedBuffer<Real> t(static_cast<size_t>(2 * geo_.n_vec)), inv(static_cast<size_t>(2 * geo_.n_vec));
-    for (index_t v = 0; v < geo_.n_vec; ++v) {
-      cdouble z = 1.0;
-      for (size_t k = 0; k < masks.size(); ++k) {
-        const double sign = (std::popcount(static_cast<std::uint64_t>(v) & masks[k]) & 1) ? -1.0 : 1.0;
-        z *= cdouble(c[k], -sign * sn[k]);
+    // Products written out: std::complex's operator* checks for infinities on every call.
+    sweep(geo_.n_vec, threads_, [&](index_t v0, index_t v1) {
+      for (index_t v = v0; v < v1; ++v) {
+        double re = 1.0, im = 0.0;
+        for (size_t k = 0; k < masks.size(); ++k) {
+          const double s = (std::popcount(static_cast<std::uint64_t>(v) & masks[k]) & 1) ? sn[k] : -sn[k];
+          const double r = re * c[k] - im * s;
+          im = re * s + im * c[k];
+          re = r;
+        }
+        t[static_cast<size_t>(2 * v)] = static_cast<Real>(re);
+        t[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(im);
+        inv[static_cast<size_t>(2 * v)] = static_cast<Real>(re);
+        inv[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(-im);
       }
-      t[static_cast<size_t>(2 * v)] = static_cast<Real>(z.real());
-      t[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(z.imag());
-      inv[static_cast<size_t>(2 * v)] = static_cast<Real>(z.real());
-      inv[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(-z.imag());
-    }
+    });
     return {std::move(t), std::move(inv)};
   }
 
@@ -1251,6 +1256,13 @@ class Executor {
     sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.apply_phase_table(t, table, v0, v1); });
   }
 
+  // A tile copied, split over the tile's threads like a sweep.
+  void copy_tile(const Real* from, Real* to) const {
+    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) {
+      std::copy(from + v0 * 2 * L, from + v1 * 2 * L, to + v0 * 2 * L);
+    });
+  }
+
   Real* checkpoint(const Block& b, Workspace<Real>& w) const {
     return w.checkpoints.data() + static_cast<size_t>(b.checkpoint) * static_cast<size_t>(geo_.tile_reals());
   }
@@ -1259,7 +1271,7 @@ class Executor {
     if (!b.gather) {
       if (b.phase_table >= 0) apply_phase(b, psi, false);
       apply_rest(b, tile, psi, w, false);
-      if (checkpointing_ && b.checkpoint >= 0) std::copy(psi, psi + geo_.tile_reals(), checkpoint(b, w));
+      if (checkpointing_ && b.checkpoint >= 0) copy_tile(psi, checkpoint(b, w));
       return;
     }
     for_outer(b, w, [&](index_t, index_t o0, index_t o1, Scratch<Real>& s) {
@@ -1339,7 +1351,8 @@ class Executor {
         f1r[l] = static_cast<Real>(fq[1].real());
         f1i[l] = static_cast<Real>(fq[1].imag());
       }
-      kt_.product_double(t, f, index_t{1} << vb);
+      const index_t half = index_t{1} << vb;
+      sweep(half, inner_threads_, [&](index_t v0, index_t v1) { kt_.product_double(t, f, half, v0, v1); });
     }
   }
 
@@ -1495,7 +1508,7 @@ class Executor {
           break;
         }
         case Readout::Kind::Hermitian: {
-          std::copy(psi, psi + geo_.tile_reals(), w.copy.data());
+          copy_tile(psi, w.copy.data());
           apply_plan(rp.h_plan, rp.tm, w.copy.data(), inner);
           w.wvec.ensure(L);
           for (int l = 0; l < L; ++l)
@@ -1706,7 +1719,7 @@ class Executor {
       // (Embeddings and state preparations need lambda only.)
       Real* before = nullptr;
       if (b.checkpoint >= 0) {
-        std::copy(checkpoint(b, w), checkpoint(b, w) + geo_.tile_reals(), w.copy.data());
+        copy_tile(checkpoint(b, w), w.copy.data());
         before = w.copy.data();
       }
       backward_op(b.ops[0], tile, before, lam, w, acc);

@@ -216,7 +216,8 @@ TYPED_TEST(KernelsTest, ProductDoubleMultipliesBothHalves) {
         tile[static_cast<size_t>(2 * L * v + L + l)] = static_cast<Real>(u(rng));
         a[static_cast<size_t>(v * L + l)] = {tile[static_cast<size_t>(2 * L * v + l)], tile[static_cast<size_t>(2 * L * v + L + l)]};
       }
-    kt->product_double(tile.data(), f.data(), half);
+    kt->product_double(tile.data(), f.data(), half, 0, 2);  // in two ranges, as threads split it
+    kt->product_double(tile.data(), f.data(), half, 2, half);
     const double tol = std::is_same_v<Real, double> ? 1e-14 : 1e-6;
     for (index_t v = 0; v < 2 * half; ++v)
       for (int l = 0; l < L; ++l) {
