@@ -23,7 +23,9 @@ struct RunOptions {
   Precision precision = Precision::F64;
   /// Threads; 0 uses every core OpenMP offers. Results do not depend on this number.
   int threads = 0;
-  /// Bytes the run may allocate; 0 means the memory the machine has available now.
+  /// Bytes the run may allocate; 0 means the memory the machine has available now. A gradient
+  /// run saves intermediate states only when they fit within it (and a 1 GiB budget); otherwise
+  /// it un-applies the circuit instead, more slowly.
   std::uint64_t memory_limit = 0;
   /// Apply consecutive gates in cache-sized groups (one pass over memory per group instead of
   /// one per gate). Off gives the plain gate-by-gate sweep, for comparison and tests.
