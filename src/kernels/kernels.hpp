@@ -186,8 +186,9 @@ struct KernelTable {
   /// f1 im[L]} per lane.
   void (*product_double)(Real* tile, const Real* f, index_t half, index_t begin, index_t end);
 
-  /// t[v][lane] = Im(conj(a_v) b_v) for vectors v in [begin, end).
-  void (*imag_products)(const Real* a, const Real* b, index_t begin, index_t end, Real* t);
+  /// t[v][lane] = Im(conj(a_v) p_v b_v) for vectors v in [begin, end), p_v = phase[v] (one complex
+  /// {re, im} per vector, as in apply_phase_table) or 1 when phase is nullptr.
+  void (*imag_products)(const Real* a, const Real* b, const Real* phase, index_t begin, index_t end, Real* t);
 
   /// acc[k][lane] += sum_v (-1)^popcount(v & masks[k]) t[v][lane] over v in [begin, end), for
   /// k < n_masks (at most 32): the Z-string gradients of a fused diagonal segment.

@@ -669,9 +669,11 @@ void product_double(Real* t, const Real* f, index_t half, index_t begin, index_t
 }
 
 template <typename Real>
-void imag_products(const Real* a, const Real* b, index_t begin, index_t end, Real* t) {
+void imag_products(const Real* a, const Real* b, const Real* phase, index_t begin, index_t end, Real* t) {
   for (index_t v = begin; v < end; ++v) {
-    const CV<Real> x = load_c(at(a, v)), y = load_c(at(b, v));
+    CV<Real> y = load_c(at(b, v));
+    if (phase != nullptr) y = cmul(CV<Real>{splat(phase[2 * v]), splat(phase[2 * v + 1])}, y);
+    const CV<Real> x = load_c(at(a, v));
     store(t + L<Real> * v, x.re * y.im - x.im * y.re);
   }
 }

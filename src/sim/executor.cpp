@@ -229,6 +229,10 @@ struct Block {
   std::vector<Run> runs;
   int phase_table = -1;            // index of its phase tables
   int checkpoint = -1;             // index of the saved state at its end (gradient runs)
+  // A block of phases only, right after a block with a saved state: its end state is that state
+  // times its phase table, so it shares that block's saved state (`checkpoint`) instead of
+  // saving its own, and reads it through the table.
+  bool phases_after_saved = false;
 };
 
 template <typename Real>
@@ -652,8 +656,16 @@ class Executor {
       build_runs(b);
       const bool special = b.ops.size() == 1 && (prog_.ops[b.ops[0]].kind == LoweredOp::Kind::AmplitudeEmbedding ||
                                                  prog_.ops[b.ops[0]].kind == LoweredOp::Kind::StatePreparation);
-      if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); }))
-        b.checkpoint = static_cast<int>(checkpoints++);
+      if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); })) {
+        const Block* prev = &b == blocks_.data() ? nullptr : &b - 1;
+        if (b.phase_table >= 0 && b.rest.empty() && prev != nullptr && !prev->gather && prev->checkpoint >= 0 &&
+            !prev->phases_after_saved) {
+          b.checkpoint = prev->checkpoint;
+          b.phases_after_saved = true;
+        } else {
+          b.checkpoint = static_cast<int>(checkpoints++);
+        }
+      }
     }
     // Saved states replace un-applying psi in the backward pass, when memory allows: within a
     // fixed budget, and within the caller's memory limit after everything else.
@@ -1271,7 +1283,7 @@ class Executor {
     if (!b.gather) {
       if (b.phase_table >= 0) apply_phase(b, psi, false);
       apply_rest(b, tile, psi, w, false);
-      if (checkpointing_ && b.checkpoint >= 0) copy_tile(psi, checkpoint(b, w));
+      if (checkpointing_ && b.checkpoint >= 0 && !b.phases_after_saved) copy_tile(psi, checkpoint(b, w));
       return;
     }
     for_outer(b, w, [&](index_t, index_t o0, index_t o1, Scratch<Real>& s) {
@@ -1363,7 +1375,8 @@ class Executor {
     for (size_t b = 0; b < product_blocks_; ++b) {
       const Block& blk = blocks_[b];
       for (size_t i : blk.ops) apply_one_qubit(prog_.ops[i], tile, factor, global);
-      if (checkpointing_ && blk.checkpoint >= 0) write_product(factor, global, checkpoint(blk, w), w.dvec.data());
+      if (checkpointing_ && blk.checkpoint >= 0 && !blk.phases_after_saved)
+        write_product(factor, global, checkpoint(blk, w), w.dvec.data());
     }
     write_product(factor, global, psi, w.dvec.data());
   }
@@ -1666,11 +1679,13 @@ class Executor {
   // saved states, psi) taken back through it.
   // The gradients of a block's phase table (its Z rotations, all at the block's end):
   // d/dtheta_k = Im <lambda| Z_k |psi> = sum_v sigma_k(v) Im(conj(lambda_v) psi_v).
-  void phase_gradients(const Block& b, index_t tile, const Real* psi, const Real* lam, Workspace<Real>& w,
-                       SegmentAcc* acc) {
+  // `phase` (nullptr, or the block's forward phase table) multiplies psi first: for a block that
+  // reads the previous block's saved state.
+  void phase_gradients(const Block& b, index_t tile, const Real* psi, const Real* lam, const Real* phase,
+                       Workspace<Real>& w, SegmentAcc* acc) {
     std::vector<double> d(static_cast<size_t>(geo_.samples_per_tile));
     Real* t = w.tvec.data();
-    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, psi, v0, v1, t); });
+    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, psi, phase, v0, v1, t); });
     // Fixed chunks of vectors, summed in order: thread-independent.
     std::vector<std::uint64_t> masks;
     for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
@@ -1699,7 +1714,7 @@ class Executor {
     if (!checkpointing_) {
       // psi goes back with lambda. Every op of a segment commutes with the others, so the phase
       // table's gradients are read at its end, and each set's at the set's end.
-      if (b.phase_table >= 0) phase_gradients(b, tile, psi, lam, w, acc);
+      if (b.phase_table >= 0) phase_gradients(b, tile, psi, lam, nullptr, w, acc);
       for (size_t r = b.runs.size(); r-- > 0;) {
         const Block::Run& run = b.runs[r];
         if (run.set >= 0) {
@@ -1734,7 +1749,10 @@ class Executor {
     const Real* end = checkpoint(b, w);
     const index_t spt = geo_.samples_per_tile;
     std::vector<double> d(static_cast<size_t>(spt));
-    if (b.phase_table >= 0) phase_gradients(b, tile, end, lam, w, acc);
+    if (b.phase_table >= 0)
+      phase_gradients(b, tile, end, lam,
+                      b.phases_after_saved ? phase_tables_[static_cast<size_t>(b.phase_table)].first.data() : nullptr, w,
+                      acc);
     std::vector<std::vector<double>> dset;
     for (const Block::Run& run : b.runs) {
       const auto ops = b.rest.begin() + static_cast<std::ptrdiff_t>(run.first);

@@ -229,3 +229,30 @@ TYPED_TEST(KernelsTest, ProductDoubleMultipliesBothHalves) {
       }
   }
 }
+
+// Im(conj(a_v) p_v b_v) per lane, with a per-vector phase p and without (p = 1).
+TYPED_TEST(KernelsTest, ImagProductsApplyTheOptionalPhase) {
+  using Real = TypeParam;
+  constexpr int L = kLanes<Real>;
+  constexpr size_t n_vec = 37;
+  const double tol = std::is_same_v<Real, double> ? 1e-14 : 1e-6;
+  std::mt19937_64 rng(31);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const KernelTable<Real>* kt : tables<Real>()) {
+    AlignedBuffer<Real> a, b, phase(2 * n_vec), t(L * n_vec);
+    std::vector<std::complex<double>> za, zb;
+    random_tile(rng, n_vec, a, za);
+    random_tile(rng, n_vec, b, zb);
+    for (size_t i = 0; i < phase.size(); ++i) phase[i] = static_cast<Real>(u(rng));
+    for (const bool phased : {false, true}) {
+      kt->imag_products(a.data(), b.data(), phased ? phase.data() : nullptr, 0, 20, t.data());
+      kt->imag_products(a.data(), b.data(), phased ? phase.data() : nullptr, 20, n_vec, t.data());
+      for (size_t v = 0; v < n_vec; ++v)
+        for (int l = 0; l < L; ++l) {
+          const std::complex<double> p = phased ? std::complex<double>(phase[2 * v], phase[2 * v + 1]) : 1.0;
+          const double want = std::imag(std::conj(za[v * L + l]) * p * zb[v * L + l]);
+          EXPECT_NEAR(t[v * L + l], want, tol) << kt->isa << (phased ? ", phased" : "") << ", vector " << v;
+        }
+    }
+  }
+}
