@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <tuple>
 
 #include "clifford_frame.hpp"
 #include "dense_math.hpp"
@@ -940,21 +941,31 @@ class Executor {
     for (index_t k = 0; k < geo_.samples_per_tile; ++k) out[k] *= kPowI[ny & 3];
   }
 
-  // The angle gradients of the rotations of a rest run (a RotationSet) at psi and lambda, in one
-  // pass: d[j][slot] for the run's j-th rotation, as angle_gradient gives them one by one.
-  void set_gradients(const Block::Run& run, Scratch<Real>& s, const Real* psi, const Real* lam, int inner,
-                     const Block& b, std::vector<std::vector<double>>& d) {
+  // The angle gradients of a set run's rotations at psi and lambda, in one pass, into acc.
+  void set_gradients(const Block& b, const Block::Run& run, index_t tile, const Real* psi, const Real* lam,
+                     Workspace<Real>& w, SegmentAcc* acc) {
     const kernels::RotationSet<Real>& rs = rotation_sets_[static_cast<size_t>(run.set)].first;
-    const double* acc = reduce(s, rs.groups.count, 1 << rs.count, static_cast<index_t>(rs.count) * 2 * L, inner,
-                               [&](index_t b0, index_t b1, Real* tmp) { kt_.pauli_inner_set(lam, psi, rs, b0, b1, tmp); });
+    const double* sums = reduce(w.scratch[0], rs.groups.count, 1 << rs.count, static_cast<index_t>(rs.count) * 2 * L,
+                                inner_threads_,
+                                [&](index_t b0, index_t b1, Real* tmp) { kt_.pauli_inner_set(lam, psi, rs, b0, b1, tmp); });
+    chain_set_sums(b, run, sums, false, tile, w.scratch[0], acc);
+  }
+
+  // d/dtheta = 2 Im <lambda| P/2 |psi> of each parametrized rotation of a set run, from the set's
+  // inner products ({re[L], im[L]} per rotation, in the inverse set's order when `reversed`),
+  // chained into acc as angle_gradient and chain_angle do one rotation at a time.
+  void chain_set_sums(const Block& b, const Block::Run& run, const double* sums, bool reversed, index_t tile,
+                      Scratch<Real>& s, SegmentAcc* acc) {
     const index_t spt = geo_.samples_per_tile;
     s.values.resize(static_cast<size_t>(spt));
-    d.resize(static_cast<size_t>(run.count));
+    std::vector<double> d(static_cast<size_t>(spt));
     for (int j = 0; j < run.count; ++j) {
-      const PauliMap& pm = plans_[b.rest[run.first + static_cast<size_t>(j)]].pauli;
-      slot_values(acc + 2 * L * j, pm.lane_sign.data(), pm.ny, s.values.data());
-      d[static_cast<size_t>(j)].resize(static_cast<size_t>(spt));
-      for (index_t k = 0; k < spt; ++k) d[static_cast<size_t>(j)][static_cast<size_t>(k)] = s.values[static_cast<size_t>(k)].imag();
+      const size_t i = b.rest[run.first + static_cast<size_t>(j)];
+      if (!prog_.ops[i].has_parameters()) continue;
+      const int at = reversed ? run.count - 1 - j : j;
+      slot_values(sums + 2 * L * at, plans_[i].pauli.lane_sign.data(), plans_[i].pauli.ny, s.values.data());
+      for (index_t k = 0; k < spt; ++k) d[static_cast<size_t>(k)] = s.values[static_cast<size_t>(k)].imag();
+      chain_angle(prog_.ops[i].angle, tile, d.data(), acc);
     }
   }
 
@@ -1150,13 +1161,7 @@ class Executor {
         break;
       }
       case LoweredOp::Kind::PauliRotation: {
-        const Real* c = p.c.data();
-        const Real* kappa = inverse ? p.kappa_neg.data() : p.kappa.data();
-        if (p.per_tile) {
-          const Real* d = w.lane[i].data();
-          c = d;
-          kappa = inverse ? d + 2 * L : d + L;
-        }
+        const auto [c, kappa] = rotation_coefs(i, w, inverse);
         const bool imag = (p.kappa_class & 1) == 0;
         sweep(p.pauli.index.groups.count, inner, [&](index_t b, index_t e) {
           kt_.apply_pauli_rotation(t, p.pauli.index, c, kappa, imag, b, e);
@@ -1193,21 +1198,25 @@ class Executor {
     }
   }
 
-  // A run's RotationSet with its rotations' coefficients (per tile for those on inputs).
+  // Pauli rotation i's per-lane {c, kappa} (negated kappa for its inverse): its plan's, or this
+  // tile's for a rotation on inputs.
+  std::pair<const Real*, const Real*> rotation_coefs(size_t i, const Workspace<Real>& w, bool inverse) const {
+    const OpPlan<Real>& p = plans_[i];
+    if (p.per_tile) {
+      const Real* d = w.lane[i].data();
+      return {d, inverse ? d + 2 * L : d + L};
+    }
+    return {p.c.data(), inverse ? p.kappa_neg.data() : p.kappa.data()};
+  }
+
+  // A run's RotationSet with its rotations' coefficients.
   kernels::RotationSet<Real> filled_set(const Block& b, const Block::Run& run, const Workspace<Real>& w,
                                         bool inverse) const {
     kernels::RotationSet<Real> rs = inverse ? rotation_sets_[static_cast<size_t>(run.set)].second
                                             : rotation_sets_[static_cast<size_t>(run.set)].first;
     for (int j = 0; j < run.count; ++j) {
       const size_t i = b.rest[run.first + static_cast<size_t>(inverse ? run.count - 1 - j : j)];
-      const OpPlan<Real>& p = plans_[i];
-      rs.c[j] = p.c.data();
-      rs.kappa[j] = inverse ? p.kappa_neg.data() : p.kappa.data();
-      if (p.per_tile) {
-        const Real* d = w.lane[i].data();
-        rs.c[j] = d;
-        rs.kappa[j] = inverse ? d + 2 * L : d + L;
-      }
+      std::tie(rs.c[j], rs.kappa[j]) = rotation_coefs(i, w, inverse);
     }
     return rs;
   }
@@ -1222,17 +1231,7 @@ class Executor {
                                 inner_threads_, [&](index_t b0, index_t b1, Real* tmp) {
                                   kt_.adjoint_pauli_rotations(psi, lam, rs, b0, b1, tmp);
                                 });
-    const index_t spt = geo_.samples_per_tile;
-    s.values.resize(static_cast<size_t>(spt));
-    std::vector<double> d(static_cast<size_t>(spt));
-    for (int j = 0; j < run.count; ++j) {
-      const size_t i = b.rest[run.first + static_cast<size_t>(j)];
-      if (!prog_.ops[i].has_parameters()) continue;
-      // The inverse set holds the run's rotations in reverse order.
-      slot_values(sums + 2 * L * (run.count - 1 - j), plans_[i].pauli.lane_sign.data(), plans_[i].pauli.ny, s.values.data());
-      for (index_t k = 0; k < spt; ++k) d[static_cast<size_t>(k)] = s.values[static_cast<size_t>(k)].imag();
-      chain_angle(prog_.ops[i].angle, tile, d.data(), acc);
-    }
+    chain_set_sums(b, run, sums, true, tile, s, acc);  // the inverse set holds the run in reverse order
   }
 
   void gather(const Block& b, const Real* t, index_t outer, Real* out) const {
@@ -1675,8 +1674,6 @@ class Executor {
     }
   }
 
-  // A segment of commuting ops: every gradient read at its end, then lambda (and, without
-  // saved states, psi) taken back through it.
   // The gradients of a block's phase table (its Z rotations, all at the block's end):
   // d/dtheta_k = Im <lambda| Z_k |psi> = sum_v sigma_k(v) Im(conj(lambda_v) psi_v).
   // `phase` (nullptr, or the block's forward phase table) multiplies psi first: for a block that
@@ -1706,6 +1703,8 @@ class Executor {
     }
   }
 
+  // A segment of commuting ops: every gradient read at its end, then lambda (and, without
+  // saved states, psi) taken back through it.
   void backward_segment(const Block& b, index_t tile, Real* psi, Real* lam, Workspace<Real>& w, SegmentAcc* acc,
                         bool last) {
     const LoweredOp::Kind kind = prog_.ops[b.ops[0]].kind;
@@ -1753,14 +1752,11 @@ class Executor {
       phase_gradients(b, tile, end, lam,
                       b.phases_after_saved ? phase_tables_[static_cast<size_t>(b.phase_table)].first.data() : nullptr, w,
                       acc);
-    std::vector<std::vector<double>> dset;
     for (const Block::Run& run : b.runs) {
       const auto ops = b.rest.begin() + static_cast<std::ptrdiff_t>(run.first);
       if (std::none_of(ops, ops + run.count, [&](size_t i) { return prog_.ops[i].has_parameters(); })) continue;
       if (run.set >= 0) {
-        set_gradients(run, w.scratch[0], end, lam, inner_threads_, b, dset);
-        for (int j = 0; j < run.count; ++j)
-          if (prog_.ops[ops[j]].has_parameters()) chain_angle(prog_.ops[ops[j]].angle, tile, dset[static_cast<size_t>(j)].data(), acc);
+        set_gradients(b, run, tile, end, lam, w, acc);
         continue;
       }
       angle_gradient(plans_[*ops], w.scratch[0], end, lam, inner_threads_, d.data());
@@ -2094,10 +2090,6 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
     }
   }
 }
-
-}  // namespace
-
-namespace {
 
 // The program the executor runs: small tiles are compute-bound, so absorbing Clifford gates
 // saves their sweeps. (Large tiles keep them, so that gathered blocks stay local; exported

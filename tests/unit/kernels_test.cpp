@@ -104,6 +104,18 @@ double max_error(const AlignedBuffer<Real>& tile, const std::vector<std::complex
   return err;
 }
 
+// body(table, set, rng, trial) for `trials` random sets of one to three rotations on n_vec
+// vectors, on every kernel table this CPU supports.
+template <typename Real, typename F>
+void for_random_sets(std::uint64_t seed, int trials, size_t n_vec, F&& body) {
+  std::mt19937_64 rng(seed);
+  for (const KernelTable<Real>* kt : tables<Real>())
+    for (int trial = 0; trial < trials; ++trial) {
+      RandomSet<Real> set(rng, 1 + trial % 3, n_vec);
+      body(*kt, set, rng, trial);
+    }
+}
+
 // sum_j conj(a_j) (-1)^parity((j ^ x) & z) b_(j ^ x) in lane l: a Pauli inner product by its formula.
 std::complex<double> inner_reference(const std::vector<std::complex<double>>& a, const std::vector<std::complex<double>>& b,
                                      int lanes, int l, std::uint64_t x, std::uint64_t z) {
@@ -131,21 +143,17 @@ TYPED_TEST(KernelsTest, RotationSetEqualsItsRotationsInOrder) {
   constexpr int L = kLanes<Real>;
   constexpr size_t n_vec = 128;
   const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
-  std::mt19937_64 rng(99);
-  for (const KernelTable<Real>* kt : tables<Real>()) {
-    for (int trial = 0; trial < 60; ++trial) {
-      RandomSet<Real> set(rng, 1 + trial % 3, n_vec);
-      AlignedBuffer<Real> tile;
-      std::vector<std::complex<double>> ref;
-      random_tile(rng, n_vec, tile, ref);
-      for (int i = 0; i < set.count; ++i)
-        rotate_reference(ref, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
-      const index_t third = set.rs.groups.count / 3;
-      kt->apply_pauli_rotations(tile.data(), set.rs, 0, third);
-      kt->apply_pauli_rotations(tile.data(), set.rs, third, set.rs.groups.count);
-      EXPECT_LT(max_error(tile, ref), tol) << kt->isa << ", " << set.count << " rotations, trial " << trial;
-    }
-  }
+  for_random_sets<Real>(99, 60, n_vec, [&](const KernelTable<Real>& kt, RandomSet<Real>& set, std::mt19937_64& rng, int trial) {
+    AlignedBuffer<Real> tile;
+    std::vector<std::complex<double>> ref;
+    random_tile(rng, n_vec, tile, ref);
+    for (int i = 0; i < set.count; ++i)
+      rotate_reference(ref, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
+    const index_t third = set.rs.groups.count / 3;
+    kt.apply_pauli_rotations(tile.data(), set.rs, 0, third);
+    kt.apply_pauli_rotations(tile.data(), set.rs, third, set.rs.groups.count);
+    EXPECT_LT(max_error(tile, ref), tol) << kt.isa << ", " << set.count << " rotations, trial " << trial;
+  });
 }
 
 // A set's inner products <lam| P_i |psi>, by its formula: in one pass (pauli_inner_set), and
@@ -155,37 +163,33 @@ TYPED_TEST(KernelsTest, RotationSetInnerProductsAndAdjointStep) {
   constexpr int L = kLanes<Real>;
   constexpr size_t n_vec = 64;
   const double tol = std::is_same_v<Real, double> ? 1e-11 : 1e-4;
-  std::mt19937_64 rng(23);
-  for (const KernelTable<Real>* kt : tables<Real>()) {
-    for (int trial = 0; trial < 30; ++trial) {
-      RandomSet<Real> set(rng, 1 + trial % 3, n_vec);
-      AlignedBuffer<Real> psi, lam, acc(static_cast<size_t>(6 * L)), inner(static_cast<size_t>(6 * L));
-      std::vector<std::complex<double>> zp, zl;
-      random_tile(rng, n_vec, psi, zp);
-      random_tile(rng, n_vec, lam, zl);
-      std::vector<std::complex<double>> want(static_cast<size_t>(set.count * L));
-      for (int i = 0; i < set.count; ++i)
-        for (int l = 0; l < L; ++l) want[static_cast<size_t>(i * L + l)] = inner_reference(zl, zp, L, l, set.xv[i], set.zv[i]);
-      for (int i = 0; i < set.count; ++i) {
-        rotate_reference(zp, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
-        rotate_reference(zl, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
-      }
-      const index_t cut = set.rs.groups.count / 2;
-      kt->pauli_inner_set(lam.data(), psi.data(), set.rs, 0, cut, inner.data());
-      kt->pauli_inner_set(lam.data(), psi.data(), set.rs, cut, set.rs.groups.count, inner.data());
-      kt->adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, 0, cut, acc.data());
-      kt->adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, cut, set.rs.groups.count, acc.data());
-      EXPECT_LT(max_error(psi, zp), tol) << kt->isa << ", psi, trial " << trial;
-      EXPECT_LT(max_error(lam, zl), tol) << kt->isa << ", lambda, trial " << trial;
-      for (int i = 0; i < set.count; ++i)
-        for (int l = 0; l < L; ++l) {
-          const size_t at = static_cast<size_t>(2 * L * i + l);
-          const std::complex<double> one_pass(inner[at], inner[at + L]), adjoint(acc[at], acc[at + L]);
-          EXPECT_LT(std::abs(one_pass - want[static_cast<size_t>(i * L + l)]), tol) << kt->isa << ", inner product " << i;
-          EXPECT_LT(std::abs(adjoint - want[static_cast<size_t>(i * L + l)]), tol) << kt->isa << ", adjoint's inner product " << i;
-        }
+  for_random_sets<Real>(23, 30, n_vec, [&](const KernelTable<Real>& kt, RandomSet<Real>& set, std::mt19937_64& rng, int trial) {
+    AlignedBuffer<Real> psi, lam, acc(static_cast<size_t>(6 * L)), inner(static_cast<size_t>(6 * L));
+    std::vector<std::complex<double>> zp, zl;
+    random_tile(rng, n_vec, psi, zp);
+    random_tile(rng, n_vec, lam, zl);
+    std::vector<std::complex<double>> want(static_cast<size_t>(set.count * L));
+    for (int i = 0; i < set.count; ++i)
+      for (int l = 0; l < L; ++l) want[static_cast<size_t>(i * L + l)] = inner_reference(zl, zp, L, l, set.xv[i], set.zv[i]);
+    for (int i = 0; i < set.count; ++i) {
+      rotate_reference(zp, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
+      rotate_reference(zl, L, set.xv[i], set.zv[i], set.c[i], set.kappa[i], (set.imag >> i) & 1);
     }
-  }
+    const index_t cut = set.rs.groups.count / 2;
+    kt.pauli_inner_set(lam.data(), psi.data(), set.rs, 0, cut, inner.data());
+    kt.pauli_inner_set(lam.data(), psi.data(), set.rs, cut, set.rs.groups.count, inner.data());
+    kt.adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, 0, cut, acc.data());
+    kt.adjoint_pauli_rotations(psi.data(), lam.data(), set.rs, cut, set.rs.groups.count, acc.data());
+    EXPECT_LT(max_error(psi, zp), tol) << kt.isa << ", psi, trial " << trial;
+    EXPECT_LT(max_error(lam, zl), tol) << kt.isa << ", lambda, trial " << trial;
+    for (int i = 0; i < set.count; ++i)
+      for (int l = 0; l < L; ++l) {
+        const size_t at = static_cast<size_t>(2 * L * i + l);
+        const std::complex<double> one_pass(inner[at], inner[at + L]), adjoint(acc[at], acc[at + L]);
+        EXPECT_LT(std::abs(one_pass - want[static_cast<size_t>(i * L + l)]), tol) << kt.isa << ", inner product " << i;
+        EXPECT_LT(std::abs(adjoint - want[static_cast<size_t>(i * L + l)]), tol) << kt.isa << ", adjoint's inner product " << i;
+      }
+  });
 }
 
 // Dependent flips cannot share a pass: their groups would not be cosets of 2^count vectors.
