@@ -122,6 +122,10 @@ bool plan_rotation_set(int count, const std::uint64_t* xv, const std::uint64_t* 
   return true;
 }
 
+/// Masks per signed_sums or phase_adjoint call, and phase_adjoint's run of vectors.
+inline constexpr int kMaxPhaseMasks = 32;
+inline constexpr int kPhaseRun = 8;
+
 template <typename Real>
 struct KernelTable {
   const char* isa;
@@ -191,8 +195,15 @@ struct KernelTable {
   void (*imag_products)(const Real* a, const Real* b, const Real* phase, index_t begin, index_t end, Real* t);
 
   /// acc[k][lane] += sum_v (-1)^popcount(v & masks[k]) t[v][lane] over v in [begin, end), for
-  /// k < n_masks (at most 32): the Z-string gradients of a fused diagonal segment.
+  /// k < n_masks (at most kMaxPhaseMasks): the Z-string gradients of a fused diagonal segment.
   void (*signed_sums)(const Real* t, const std::uint64_t* masks, int n_masks, index_t begin, index_t end, Real* acc);
+
+  /// A phase-only segment's adjoint step in one pass over vectors [begin, end) (multiples of 8):
+  /// acc[k][lane] += sum_v (-1)^popcount(v & masks[k]) Im(conj(lam_v) p_v psi_v) for k < n_masks
+  /// (at most kMaxPhaseMasks), p as in imag_products; then, when `inv` is not nullptr, lam_v = inv[v] . lam_v.
+  /// imag_products and signed_sums in one, without their buffer, and the table un-applied.
+  void (*phase_adjoint)(Real* lam, const Real* psi, const Real* phase, const Real* inv, const std::uint64_t* masks,
+                        int n_masks, index_t begin, index_t end, Real* acc);
 };
 
 /// The best table this CPU supports (chosen once).

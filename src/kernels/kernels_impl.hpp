@@ -680,12 +680,49 @@ void imag_products(const Real* a, const Real* b, const Real* phase, index_t begi
 
 template <typename Real>
 void signed_sums(const Real* t, const std::uint64_t* masks, int n_masks, index_t begin, index_t end, Real* acc) {
-  V<Real> sum[32];
+  V<Real> sum[kMaxPhaseMasks];
   for (int k = 0; k < n_masks; ++k) sum[k] = load(acc + L<Real> * k);
   for (index_t v = begin; v < end; ++v) {
     const V<Real> x = load(t + L<Real> * v);
     for (int k = 0; k < n_masks; ++k)
       sum[k] = sum[k] + negate_if(x, odd(static_cast<std::uint64_t>(v) & masks[k]));
+  }
+  for (int k = 0; k < n_masks; ++k) store(acc + L<Real> * k, sum[k]);
+}
+
+// Signed sums in runs of 8 vectors: within a run starting at v0 (a multiple of 8), the sign of
+// mask k at v0 + j is its sign at v0 times its sign at j, so each run's 8 products go through a
+// Walsh-Hadamard transform W[j] = sum_i (-1)^popcount(i & j) t[i] once, and mask k adds
+// +-W[masks[k] & 7]: 24 additions and one per mask instead of 8 per mask.
+template <typename Real>
+void phase_adjoint(Real* lam, const Real* psi, const Real* phase, const Real* inv, const std::uint64_t* masks,
+                   int n_masks, index_t begin, index_t end, Real* acc) {
+  constexpr int kRun = kPhaseRun;
+  V<Real> sum[kMaxPhaseMasks];
+  int low[kMaxPhaseMasks];
+  for (int k = 0; k < n_masks; ++k) {
+    sum[k] = load(acc + L<Real> * k);
+    low[k] = static_cast<int>(masks[k] & (kRun - 1));
+  }
+  for (index_t v0 = begin; v0 < end; v0 += kRun) {
+    V<Real> w[kRun];
+    for (int j = 0; j < kRun; ++j) {
+      const index_t v = v0 + j;
+      CV<Real> y = load_c(at(psi, v));
+      if (phase != nullptr) y = cmul(CV<Real>{splat(phase[2 * v]), splat(phase[2 * v + 1])}, y);
+      const CV<Real> x = load_c(at(lam, v));
+      w[j] = x.re * y.im - x.im * y.re;
+      if (inv != nullptr) store_c(at(lam, v), cmul(CV<Real>{splat(inv[2 * v]), splat(inv[2 * v + 1])}, x));
+    }
+    for (int h = 1; h < kRun; h <<= 1)
+      for (int i = 0; i < kRun; ++i)
+        if ((i & h) == 0) {
+          const V<Real> a = w[i], b = w[i + h];
+          w[i] = a + b;
+          w[i + h] = a - b;
+        }
+    for (int k = 0; k < n_masks; ++k)
+      sum[k] = sum[k] + negate_if(w[low[k]], odd(static_cast<std::uint64_t>(v0) & masks[k]));
   }
   for (int k = 0; k < n_masks; ++k) store(acc + L<Real> * k, sum[k]);
 }
@@ -710,6 +747,7 @@ KernelTable<Real> make_table(const char* isa) {
       &product_double<Real>,
       &imag_products<Real>,
       &signed_sums<Real>,
+      &phase_adjoint<Real>,
   };
 }
 

@@ -756,20 +756,38 @@ class Executor {
       masks.push_back(p.pauli.index.zv);
     }
     AlignedBuffer<Real> t(static_cast<size_t>(2 * geo_.n_vec)), inv(static_cast<size_t>(2 * geo_.n_vec));
-    // Products written out: std::complex's operator* checks for infinities on every call.
-    sweep(geo_.n_vec, threads_, [&](index_t v0, index_t v1) {
-      for (index_t v = v0; v < v1; ++v) {
-        double re = 1.0, im = 0.0;
+    // Entries in runs of kRun: each run's products are independent chains (one long chain per
+    // entry waits on multiply latency), and within a run the sign of Z_k at v0 + j is the sign
+    // at v0 times a per-k pattern over j. Products written out: std::complex's operator* checks
+    // for infinities on every call.
+    constexpr index_t kRun = 8;
+    const index_t run = std::min(kRun, geo_.n_vec);
+    std::vector<std::array<double, kRun>> signed_sn(masks.size());
+    for (size_t k = 0; k < masks.size(); ++k)
+      for (index_t j = 0; j < run; ++j)
+        signed_sn[k][static_cast<size_t>(j)] = (std::popcount(static_cast<std::uint64_t>(j) & masks[k]) & 1) ? sn[k] : -sn[k];
+    sweep(geo_.n_vec / run, threads_, [&](index_t r0, index_t r1) {
+      for (index_t r = r0; r < r1; ++r) {
+        const index_t v0 = r * run;
+        double re[kRun], im[kRun];
+        std::fill(re, re + kRun, 1.0);
+        std::fill(im, im + kRun, 0.0);
         for (size_t k = 0; k < masks.size(); ++k) {
-          const double s = (std::popcount(static_cast<std::uint64_t>(v) & masks[k]) & 1) ? sn[k] : -sn[k];
-          const double r = re * c[k] - im * s;
-          im = re * s + im * c[k];
-          re = r;
+          const double flip = (std::popcount(static_cast<std::uint64_t>(v0) & masks[k]) & 1) ? -1.0 : 1.0;
+          for (index_t j = 0; j < kRun; ++j) {
+            const double s = flip * signed_sn[k][static_cast<size_t>(j)];
+            const double x = re[j] * c[k] - im[j] * s;
+            im[j] = re[j] * s + im[j] * c[k];
+            re[j] = x;
+          }
         }
-        t[static_cast<size_t>(2 * v)] = static_cast<Real>(re);
-        t[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(im);
-        inv[static_cast<size_t>(2 * v)] = static_cast<Real>(re);
-        inv[static_cast<size_t>(2 * v + 1)] = static_cast<Real>(-im);
+        for (index_t j = 0; j < run; ++j) {
+          const size_t at = static_cast<size_t>(2 * (v0 + j));
+          t[at] = static_cast<Real>(re[j]);
+          t[at + 1] = static_cast<Real>(im[j]);
+          inv[at] = static_cast<Real>(re[j]);
+          inv[at + 1] = static_cast<Real>(-im[j]);
+        }
       }
     });
     return {std::move(t), std::move(inv)};
@@ -1680,22 +1698,53 @@ class Executor {
   // reads the previous block's saved state.
   void phase_gradients(const Block& b, index_t tile, const Real* psi, const Real* lam, const Real* phase,
                        Workspace<Real>& w, SegmentAcc* acc) {
-    std::vector<double> d(static_cast<size_t>(geo_.samples_per_tile));
     Real* t = w.tvec.data();
     sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.imag_products(lam, psi, phase, v0, v1, t); });
     // Fixed chunks of vectors, summed in order: thread-independent.
-    std::vector<std::uint64_t> masks;
-    for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
+    const std::vector<std::uint64_t> masks = phase_masks(b);
     const int n_masks = static_cast<int>(masks.size());
     std::vector<double> sums(masks.size() * L, 0.0);
-    for (int k0 = 0; k0 < n_masks; k0 += 32) {
-      const int nk = std::min(32, n_masks - k0);
+    for (int k0 = 0; k0 < n_masks; k0 += kernels::kMaxPhaseMasks) {
+      const int nk = std::min(kernels::kMaxPhaseMasks, n_masks - k0);
       const double* part = reduce(w.scratch[0], geo_.n_vec, 1, static_cast<index_t>(nk) * L, inner_threads_,
                                   [&](index_t v0, index_t v1, Real* tmp) {
                                     kt_.signed_sums(t, masks.data() + k0, nk, v0, v1, tmp);
                                   });
       std::copy(part, part + static_cast<size_t>(nk) * L, sums.begin() + static_cast<std::ptrdiff_t>(k0) * L);
     }
+    chain_phase_sums(b, tile, sums.data(), acc);
+  }
+
+  // A block of phases only, with saved states: its gradients as phase_gradients reads them and,
+  // unless `last`, lambda taken back through its table, in one pass (kernels' phase_adjoint).
+  // Blocks with more than the kernel's masks, or fewer than its 8 vectors, take the two passes.
+  void phase_adjoint(const Block& b, index_t tile, const Real* psi, Real* lam, const Real* phase, bool last,
+                     Workspace<Real>& w, SegmentAcc* acc) {
+    const std::vector<std::uint64_t> masks = phase_masks(b);
+    const int n_masks = static_cast<int>(masks.size());
+    if (n_masks > kernels::kMaxPhaseMasks || geo_.n_vec % kernels::kPhaseRun != 0) {
+      phase_gradients(b, tile, psi, lam, phase, w, acc);
+      if (!last) apply_phase(b, lam, true);
+      return;
+    }
+    const Real* inv = last ? nullptr : phase_tables_[static_cast<size_t>(b.phase_table)].second.data();
+    constexpr index_t run = kernels::kPhaseRun;
+    const double* sums = reduce(w.scratch[0], geo_.n_vec / run, run, static_cast<index_t>(n_masks) * L, inner_threads_,
+                                [&](index_t r0, index_t r1, Real* tmp) {
+                                  kt_.phase_adjoint(lam, psi, phase, inv, masks.data(), n_masks, r0 * run, r1 * run, tmp);
+                                });
+    chain_phase_sums(b, tile, sums, acc);
+  }
+
+  std::vector<std::uint64_t> phase_masks(const Block& b) const {
+    std::vector<std::uint64_t> masks;
+    for (size_t i : b.fused) masks.push_back(plans_[i].pauli.index.zv);
+    return masks;
+  }
+
+  // Per-lane sums of the masks of b.fused ({L} per mask) into the ops' angle gradients.
+  void chain_phase_sums(const Block& b, index_t tile, const double* sums, SegmentAcc* acc) {
+    std::vector<double> d(static_cast<size_t>(geo_.samples_per_tile));
     for (size_t k = 0; k < b.fused.size(); ++k) {
       std::fill(d.begin(), d.end(), 0.0);
       for (int l = 0; l < L; ++l) d[static_cast<size_t>(geo_.sample_slot(l))] += sums[k * L + static_cast<size_t>(l)];
@@ -1746,12 +1795,15 @@ class Executor {
       return;
     }
     const Real* end = checkpoint(b, w);
+    const Real* end_phase =
+        b.phases_after_saved ? phase_tables_[static_cast<size_t>(b.phase_table)].first.data() : nullptr;
+    if (b.phase_table >= 0 && b.rest.empty()) {
+      phase_adjoint(b, tile, end, lam, end_phase, last, w, acc);
+      return;
+    }
     const index_t spt = geo_.samples_per_tile;
     std::vector<double> d(static_cast<size_t>(spt));
-    if (b.phase_table >= 0)
-      phase_gradients(b, tile, end, lam,
-                      b.phases_after_saved ? phase_tables_[static_cast<size_t>(b.phase_table)].first.data() : nullptr, w,
-                      acc);
+    if (b.phase_table >= 0) phase_gradients(b, tile, end, lam, end_phase, w, acc);
     for (const Block::Run& run : b.runs) {
       const auto ops = b.rest.begin() + static_cast<std::ptrdiff_t>(run.first);
       if (std::none_of(ops, ops + run.count, [&](size_t i) { return prog_.ops[i].has_parameters(); })) continue;

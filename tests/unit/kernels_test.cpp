@@ -260,3 +260,54 @@ TYPED_TEST(KernelsTest, ImagProductsApplyTheOptionalPhase) {
     }
   }
 }
+
+// The fused phase adjoint: per-mask signed sums of Im(conj(lam_v) p_v psi_v), with and without a
+// phase p, and lam multiplied by `inv` or left alone, over two ranges of whole runs.
+TYPED_TEST(KernelsTest, PhaseAdjointSumsSignedProductsAndUnappliesTheTable) {
+  using Real = TypeParam;
+  constexpr int L = kLanes<Real>;
+  constexpr size_t n_vec = 64;
+  const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-4;
+  std::mt19937_64 rng(37);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::uniform_int_distribution<std::uint64_t> mask(0, n_vec - 1);
+  for (const KernelTable<Real>* kt : tables<Real>()) {
+    for (const bool phased : {false, true})
+      for (const bool unapply : {false, true}) {
+        AlignedBuffer<Real> lam, psi, phase(2 * n_vec), inv(2 * n_vec);
+        std::vector<std::complex<double>> zl, zp;
+        random_tile(rng, n_vec, lam, zl);
+        random_tile(rng, n_vec, psi, zp);
+        for (size_t i = 0; i < phase.size(); ++i) {
+          phase[i] = static_cast<Real>(u(rng));
+          inv[i] = static_cast<Real>(u(rng));
+        }
+        std::vector<std::uint64_t> masks(19);
+        for (std::uint64_t& m : masks) m = mask(rng);
+        masks[0] = 0;  // a global phase: the plain sum
+        const int nk = static_cast<int>(masks.size());
+        std::vector<Real> acc(static_cast<size_t>(nk) * L, Real(0));
+        const Real* p = phased ? phase.data() : nullptr;
+        const Real* q = unapply ? inv.data() : nullptr;
+        kt->phase_adjoint(lam.data(), psi.data(), p, q, masks.data(), nk, 0, 24, acc.data());
+        kt->phase_adjoint(lam.data(), psi.data(), p, q, masks.data(), nk, 24, n_vec, acc.data());
+        for (int k = 0; k < nk; ++k)
+          for (int l = 0; l < L; ++l) {
+            double want = 0.0;
+            for (size_t v = 0; v < n_vec; ++v) {
+              const std::complex<double> pv = phased ? std::complex<double>(phase[2 * v], phase[2 * v + 1]) : 1.0;
+              const double sign = (std::popcount(v & masks[static_cast<size_t>(k)]) & 1) ? -1.0 : 1.0;
+              want += sign * std::imag(std::conj(zl[v * L + l]) * pv * zp[v * L + l]);
+            }
+            EXPECT_NEAR(acc[static_cast<size_t>(k * L + l)], want, tol) << kt->isa << ", mask " << k << ", lane " << l;
+          }
+        for (size_t v = 0; v < n_vec; ++v)
+          for (int l = 0; l < L; ++l) {
+            const std::complex<double> iv = unapply ? std::complex<double>(inv[2 * v], inv[2 * v + 1]) : 1.0;
+            const std::complex<double> want = iv * zl[v * L + l];
+            const std::complex<double> got(lam[2 * L * v + l], lam[2 * L * v + L + l]);
+            EXPECT_LT(std::abs(got - want), tol) << kt->isa << ", vector " << v << ", lane " << l;
+          }
+      }
+  }
+}
