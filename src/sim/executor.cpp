@@ -713,8 +713,13 @@ class Executor {
       std::uint64_t xv[kMax], zv[kMax];
       unsigned imag = 0;
       kernels::RotationSet<Real> fwd, inv;
+      // Four rotations left go as two pairs, not three and a single: a pair's pass is a set
+      // pass, cheaper than a single rotation's kernel.
+      size_t left = 0;
+      while (k + left < b.rest.size() && left <= kMax + 1 && set_member(b.rest[k + left])) ++left;
+      const int most = left == kMax + 1 ? 2 : kMax;
       int count = 0;
-      while (opts_.fuse && count < kMax && k + static_cast<size_t>(count) < b.rest.size() &&
+      while (opts_.fuse && count < most && k + static_cast<size_t>(count) < b.rest.size() &&
              set_member(b.rest[k + static_cast<size_t>(count)])) {
         const OpPlan<Real>& p = plans_[b.rest[k + static_cast<size_t>(count)]];
         xv[count] = p.pauli.index.xv;
