@@ -150,6 +150,12 @@ struct KernelTable {
   /// The rotations of a RotationSet, in order, over its groups [begin, end).
   void (*apply_pauli_rotations)(Real* tile, const RotationSet<Real>& r, index_t begin, index_t end);
 
+  /// apply_pauli_rotations, then the result stored into `saved` (unless nullptr) and multiplied
+  /// by `phase` (per vector, as apply_phase_table) in the tile: a set, the saved state after it
+  /// and the phase table of the segment after it, in one pass.
+  void (*apply_pauli_rotations_phase)(Real* tile, Real* saved, const Real* phase, const RotationSet<Real>& r,
+                                      index_t begin, index_t end);
+
   /// For each rotation i of a RotationSet (its coefficients unused): acc[i][lane] (complex,
   /// {re[L], im[L]}) += sum_j conj(a_j) . sign_i(j) . b_(j ^ x_i) over the set's groups
   /// [begin, end): pauli_inner of every rotation in one pass, without the lane part of the sign.

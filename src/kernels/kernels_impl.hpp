@@ -441,8 +441,10 @@ struct SetCoefs {
   }
 };
 
-template <typename Real, int K, unsigned kImag>
-void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
+// With kPhase, each rotated coset is also stored into `saved` (unless nullptr) and multiplied by
+// its vectors' entries of `phase` before it is stored into t.
+template <typename Real, int K, unsigned kImag, bool kPhase>
+void rotation_set(Real* t, Real* saved, const Real* phase, const RotationSet<Real>& r, index_t begin, index_t end) {
   const SetWalk<K> walk(r);
   const SetCoefs<Real, K> coef(r);
   for (index_t k = begin; k < end; ++k) {
@@ -450,6 +452,14 @@ void rotation_set(Real* t, const RotationSet<Real>& r, index_t begin, index_t en
     CV<Real> a[1 << K];
     load_coset<Real, K>(a, t, walk, v);
     rotate_coset<Real, K, kImag>(a, walk, v, coef.c, coef.kappa);
+    if constexpr (kPhase) {
+      if (saved != nullptr) store_coset<Real, K>(saved, a, walk, v);
+#pragma GCC unroll 8
+      for (int m = 0; m < (1 << K); ++m) {
+        const index_t u = v ^ walk.member[m];
+        a[m] = cmul(CV<Real>{splat(phase[2 * u]), splat(phase[2 * u + 1])}, a[m]);
+      }
+    }
     store_coset<Real, K>(t, a, walk, v);
   }
 }
@@ -477,21 +487,39 @@ void adjoint_set(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin
   add_sums<Real, K>(acc, sum);
 }
 
-template <typename Real, int K, unsigned... kImag>
-void rotation_set_dispatch(Real* t, const RotationSet<Real>& r, index_t begin, index_t end,
-                           std::integer_sequence<unsigned, kImag...>) {
-  using F = void (*)(Real*, const RotationSet<Real>&, index_t, index_t);
-  static constexpr F kBodies[] = {&rotation_set<Real, K, kImag>...};
-  kBodies[r.imag](t, r, begin, end);
+template <typename Real, int K, bool kPhase, unsigned... kImag>
+void rotation_set_dispatch(Real* t, Real* saved, const Real* phase, const RotationSet<Real>& r, index_t begin,
+                           index_t end, std::integer_sequence<unsigned, kImag...>) {
+  using F = void (*)(Real*, Real*, const Real*, const RotationSet<Real>&, index_t, index_t);
+  static constexpr F kBodies[] = {&rotation_set<Real, K, kImag, kPhase>...};
+  kBodies[r.imag](t, saved, phase, r, begin, end);
+}
+
+template <typename Real, bool kPhase>
+void rotations_by_count(Real* t, Real* saved, const Real* phase, const RotationSet<Real>& r, index_t begin,
+                        index_t end) {
+  switch (r.count) {
+    case 1:
+      return rotation_set_dispatch<Real, 1, kPhase>(t, saved, phase, r, begin, end,
+                                                    std::make_integer_sequence<unsigned, 2>{});
+    case 2:
+      return rotation_set_dispatch<Real, 2, kPhase>(t, saved, phase, r, begin, end,
+                                                    std::make_integer_sequence<unsigned, 4>{});
+    default:
+      return rotation_set_dispatch<Real, 3, kPhase>(t, saved, phase, r, begin, end,
+                                                    std::make_integer_sequence<unsigned, 8>{});
+  }
 }
 
 template <typename Real>
 void apply_pauli_rotations(Real* t, const RotationSet<Real>& r, index_t begin, index_t end) {
-  switch (r.count) {
-    case 1: return rotation_set_dispatch<Real, 1>(t, r, begin, end, std::make_integer_sequence<unsigned, 2>{});
-    case 2: return rotation_set_dispatch<Real, 2>(t, r, begin, end, std::make_integer_sequence<unsigned, 4>{});
-    default: return rotation_set_dispatch<Real, 3>(t, r, begin, end, std::make_integer_sequence<unsigned, 8>{});
-  }
+  rotations_by_count<Real, false>(t, nullptr, nullptr, r, begin, end);
+}
+
+template <typename Real>
+void apply_pauli_rotations_phase(Real* t, Real* saved, const Real* phase, const RotationSet<Real>& r, index_t begin,
+                                 index_t end) {
+  rotations_by_count<Real, true>(t, saved, phase, r, begin, end);
 }
 
 template <typename Real, int K, unsigned... kImag>
@@ -736,6 +764,7 @@ KernelTable<Real> make_table(const char* isa) {
       &apply_permutation<Real>,
       &apply_pauli_rotation<Real>,
       &apply_pauli_rotations<Real>,
+      &apply_pauli_rotations_phase<Real>,
       &pauli_inner_set<Real>,
       &adjoint_pauli_rotations<Real>,
       &pauli_inner<Real>,

@@ -234,6 +234,11 @@ struct Block {
   // times its phase table, so it shares that block's saved state (`checkpoint`) instead of
   // saving its own, and reads it through the table.
   bool phases_after_saved = false;
+  // A block of phases only right after a block whose last run is a set: that set's forward pass
+  // applies this block's table (`next_phase` of the block before, -1 otherwise), and stores the
+  // saved state between them, so that neither the table nor the saved state costs a pass.
+  int next_phase = -1;
+  bool phase_by_previous = false;
 };
 
 template <typename Real>
@@ -686,6 +691,15 @@ class Executor {
              std::all_of(blocks_[product_blocks_].ops.begin(), blocks_[product_blocks_].ops.end(),
                          [&](size_t i) { return is_one_qubit(prog_.ops[i]); }))
         ++product_blocks_;
+    }
+    for (size_t b = product_blocks_; b + 1 < blocks_.size(); ++b) {
+      Block& cur = blocks_[b];
+      Block& next = blocks_[b + 1];
+      if (cur.gather || next.gather || cur.runs.empty() || cur.runs.back().set < 0 || next.phase_table < 0 ||
+          !next.rest.empty())
+        continue;
+      cur.next_phase = next.phase_table;
+      next.phase_by_previous = true;
     }
     first_needed_ = blocks_.size();
     for (size_t b = 0; b < blocks_.size() && first_needed_ == blocks_.size(); ++b)
@@ -1208,7 +1222,10 @@ class Executor {
   }
 
   // A block's `rest` ops in order, or their inverses in reverse order.
-  void apply_rest(const Block& b, index_t tile, Real* t, Workspace<Real>& w, bool inverse) {
+  // With `phase` (forward only, the last run a set): that set's pass also stores its result into
+  // `saved` (unless nullptr) and then applies `phase`.
+  void apply_rest(const Block& b, index_t tile, Real* t, Workspace<Real>& w, bool inverse, Real* saved = nullptr,
+                  const Real* phase = nullptr) {
     const size_t n = b.runs.size();
     for (size_t r = 0; r < n; ++r) {
       const Block::Run& run = b.runs[inverse ? n - 1 - r : r];
@@ -1217,7 +1234,12 @@ class Executor {
         continue;
       }
       const kernels::RotationSet<Real> rs = filled_set(b, run, w, inverse);
-      sweep(rs.groups.count, inner_threads_, [&](index_t b0, index_t b1) { kt_.apply_pauli_rotations(t, rs, b0, b1); });
+      if (phase != nullptr && r == n - 1) {
+        sweep(rs.groups.count, inner_threads_,
+              [&](index_t b0, index_t b1) { kt_.apply_pauli_rotations_phase(t, saved, phase, rs, b0, b1); });
+      } else {
+        sweep(rs.groups.count, inner_threads_, [&](index_t b0, index_t b1) { kt_.apply_pauli_rotations(t, rs, b0, b1); });
+      }
     }
   }
 
@@ -1303,9 +1325,15 @@ class Executor {
 
   void forward_block(const Block& b, index_t tile, Real* psi, Workspace<Real>& w) {
     if (!b.gather) {
-      if (b.phase_table >= 0) apply_phase(b, psi, false);
-      apply_rest(b, tile, psi, w, false);
-      if (checkpointing_ && b.checkpoint >= 0 && !b.phases_after_saved) copy_tile(psi, checkpoint(b, w));
+      const bool saved = checkpointing_ && b.checkpoint >= 0 && !b.phases_after_saved;
+      if (b.phase_table >= 0 && !b.phase_by_previous) apply_phase(b, psi, false);
+      if (b.next_phase < 0) {
+        apply_rest(b, tile, psi, w, false);
+        if (saved) copy_tile(psi, checkpoint(b, w));
+        return;
+      }
+      apply_rest(b, tile, psi, w, false, saved ? checkpoint(b, w) : nullptr,
+                 phase_tables_[static_cast<size_t>(b.next_phase)].first.data());
       return;
     }
     for_outer(b, w, [&](index_t, index_t o0, index_t o1, Scratch<Real>& s) {
