@@ -366,22 +366,42 @@ struct SetWalk {
   }
 };
 
+// A set's coefficients, with every signed kappa its rotations use: kappa[p][i][n] multiplies
+// member n as the source of rotation i in a coset whose parity with zv[i] is p. Looked up per
+// coset, not computed per member (a shift, a broadcast and an xor each, mostly on the port the
+// FMAs need).
+template <typename Real, int K>
+struct SetCoefs {
+  V<Real> c[K];
+  V<Real> kappa[2][K][1 << K];
+  SetCoefs(const RotationSet<Real>& r, const SetWalk<K>& walk) {
+    for (int i = 0; i < K; ++i) {
+      c[i] = load(r.c[i]);
+      const V<Real> k = load(r.kappa[i]);
+      for (int p = 0; p < 2; ++p)
+        for (int n = 0; n < (1 << K); ++n) kappa[p][i][n] = negate_if(k, ((walk.sign[i] >> n) & 1) ^ p);
+    }
+  }
+};
+
 // The rotations of a set applied, in order, to one coset held in registers (a[m]: member m).
 template <typename Real, int K, unsigned kImag>
-[[gnu::always_inline]] inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v, const V<Real>* c, const V<Real>* kappa) {
+[[gnu::always_inline]] inline void rotate_coset(CV<Real>* a, const SetWalk<K>& walk, index_t v,
+                                                const SetCoefs<Real, K>& coef) {
   constexpr int M = 1 << K;
   auto rotate = [&]<int I>(std::integral_constant<int, I>) {
     constexpr bool imag = ((kImag >> I) & 1) != 0;
-    const unsigned s = walk.signs(v, I);
+    const V<Real>* kappa = coef.kappa[odd(static_cast<std::uint64_t>(v) & walk.zv[I]) ? 1 : 0][I];
+    const V<Real> c = coef.c[I];
 #pragma GCC unroll 8
     for (int m = 0; m < M; ++m) {
       if ((m >> I) & 1) continue;
       const int n = m | (1 << I);
       const CV<Real> am = a[m], an = a[n];
-      const CV<Real> fm = kappa_times<Real, imag>(negate_if(kappa[I], s >> n), an);
-      const CV<Real> fn = kappa_times<Real, imag>(negate_if(kappa[I], s >> m), am);
-      a[m] = CV<Real>{c[I] * am.re + fm.re, c[I] * am.im + fm.im};
-      a[n] = CV<Real>{c[I] * an.re + fn.re, c[I] * an.im + fn.im};
+      const CV<Real> fm = kappa_times<Real, imag>(kappa[n], an);
+      const CV<Real> fn = kappa_times<Real, imag>(kappa[m], am);
+      a[m] = CV<Real>{c * am.re + fm.re, c * am.im + fm.im};
+      a[n] = CV<Real>{c * an.re + fn.re, c * an.im + fn.im};
     }
   };
   [&]<int... I>(std::integer_sequence<int, I...>) {
@@ -389,21 +409,37 @@ template <typename Real, int K, unsigned kImag>
   }(std::make_integer_sequence<int, K>{});
 }
 
+// The sign masks of a set's inner products: mask[p][i][n] flips the sign of member n as the
+// partner in rotation i's product, in a coset whose parity with zv[i] is p (as SetCoefs' kappas).
+template <typename Real, int K>
+struct SetSigns {
+  IV<Real> mask[2][K][1 << K];
+  explicit SetSigns(const SetWalk<K>& walk) {
+    using S = std::remove_cvref_t<decltype(IV<Real>{}[0])>;
+    constexpr S kSignBit = static_cast<S>(std::make_unsigned_t<S>{1} << (8 * sizeof(S) - 1));
+    for (int p = 0; p < 2; ++p)
+      for (int i = 0; i < K; ++i)
+        for (int n = 0; n < (1 << K); ++n)
+          mask[p][i][n] = IV<Real>{} + ((((walk.sign[i] >> n) & 1) ^ p) != 0 ? kSignBit : S{0});
+  }
+};
+
 // sum[i] += sum_m conj(a_m) . sign . b_(m ^ 2^i) over one coset, b in registers.
 template <typename Real, int K>
-[[gnu::always_inline]] inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const SetWalk<K>& walk, index_t v) {
+[[gnu::always_inline]] inline void inner_coset(CV<Real>* sum, const Real* a, const CV<Real>* b, const SetWalk<K>& walk,
+                                               const SetSigns<Real, K>& signs, index_t v) {
   constexpr int M = 1 << K;
-  unsigned s[K];
+  const IV<Real>* mask[K];
 #pragma GCC unroll 3
-  for (int i = 0; i < K; ++i) s[i] = walk.signs(v, i);
+  for (int i = 0; i < K; ++i) mask[i] = signs.mask[odd(static_cast<std::uint64_t>(v) & walk.zv[i]) ? 1 : 0][i];
 #pragma GCC unroll 8
   for (int m = 0; m < M; ++m) {
     const CV<Real> am = load_c(at(a, v ^ walk.member[m]));
 #pragma GCC unroll 3
     for (int i = 0; i < K; ++i) {
       const int n = m ^ (1 << i);
-      const std::uint64_t neg = s[i] >> n;
-      sum[i] = cmac_conj(sum[i], am, CV<Real>{negate_if(b[n].re, neg), negate_if(b[n].im, neg)});
+      const IV<Real> f = mask[i][n];
+      sum[i] = cmac_conj(sum[i], am, CV<Real>{(V<Real>)((IV<Real>)b[n].re ^ f), (V<Real>)((IV<Real>)b[n].im ^ f)});
     }
   }
 }
@@ -430,28 +466,18 @@ inline void add_sums(Real* acc, const CV<Real>* sum) {
   }
 }
 
-template <typename Real, int K>
-struct SetCoefs {
-  V<Real> c[K], kappa[K];
-  explicit SetCoefs(const RotationSet<Real>& r) {
-    for (int i = 0; i < K; ++i) {
-      c[i] = load(r.c[i]);
-      kappa[i] = load(r.kappa[i]);
-    }
-  }
-};
 
 // With kPhase, each rotated coset is also stored into `saved` (unless nullptr) and multiplied by
 // its vectors' entries of `phase` before it is stored into t.
 template <typename Real, int K, unsigned kImag, bool kPhase>
 void rotation_set(Real* t, Real* saved, const Real* phase, const RotationSet<Real>& r, index_t begin, index_t end) {
   const SetWalk<K> walk(r);
-  const SetCoefs<Real, K> coef(r);
+  const SetCoefs<Real, K> coef(r, walk);
   for (index_t k = begin; k < end; ++k) {
     const index_t v = walk.base(k);
     CV<Real> a[1 << K];
     load_coset<Real, K>(a, t, walk, v);
-    rotate_coset<Real, K, kImag>(a, walk, v, coef.c, coef.kappa);
+    rotate_coset<Real, K, kImag>(a, walk, v, coef);
     if constexpr (kPhase) {
       if (saved != nullptr) store_coset<Real, K>(saved, a, walk, v);
 #pragma GCC unroll 8
@@ -469,19 +495,20 @@ void rotation_set(Real* t, Real* saved, const Real* phase, const RotationSet<Rea
 template <typename Real, int K, unsigned kImag>
 void adjoint_set(Real* psi, Real* lam, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
   const SetWalk<K> walk(r);
-  const SetCoefs<Real, K> coef(r);
+  const SetCoefs<Real, K> coef(r, walk);
+  const SetSigns<Real, K> signs(walk);
   CV<Real> sum[K];
   for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
   for (index_t k = begin; k < end; ++k) {
     const index_t v = walk.base(k);
     CV<Real> p[1 << K];
     load_coset<Real, K>(p, psi, walk, v);
-    inner_coset<Real, K>(sum, lam, p, walk, v);
-    rotate_coset<Real, K, kImag>(p, walk, v, coef.c, coef.kappa);
+    inner_coset<Real, K>(sum, lam, p, walk, signs, v);
+    rotate_coset<Real, K, kImag>(p, walk, v, coef);
     store_coset<Real, K>(psi, p, walk, v);
     CV<Real> l[1 << K];
     load_coset<Real, K>(l, lam, walk, v);
-    rotate_coset<Real, K, kImag>(l, walk, v, coef.c, coef.kappa);
+    rotate_coset<Real, K, kImag>(l, walk, v, coef);
     store_coset<Real, K>(lam, l, walk, v);
   }
   add_sums<Real, K>(acc, sum);
@@ -542,13 +569,14 @@ void adjoint_pauli_rotations(Real* psi, Real* lam, const RotationSet<Real>& r, i
 template <typename Real, int K>
 void inner_set(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end, Real* acc) {
   const SetWalk<K> walk(r);
+  const SetSigns<Real, K> signs(walk);
   CV<Real> sum[K];
   for (int i = 0; i < K; ++i) sum[i] = CV<Real>{V<Real>{}, V<Real>{}};
   for (index_t k = begin; k < end; ++k) {
     const index_t v = walk.base(k);
     CV<Real> bm[1 << K];
     load_coset<Real, K>(bm, b, walk, v);
-    inner_coset<Real, K>(sum, a, bm, walk, v);
+    inner_coset<Real, K>(sum, a, bm, walk, signs, v);
   }
   add_sums<Real, K>(acc, sum);
 }
