@@ -1361,34 +1361,39 @@ class Executor {
     }
   }
 
-  // Applies op to factor[q][lane] (q its target) or, for a global phase, to `global`.
-  void apply_one_qubit(const LoweredOp& op, index_t tile, std::vector<std::array<cdouble, 2>>& factor,
+  // Applies op (plan p) to factor[q][lane] (q its target) or, for a global phase, to `global`.
+  // An op without inputs has the same matrix in every lane, computed once.
+  void apply_one_qubit(const OpPlan<Real>& p, index_t tile, std::vector<std::array<cdouble, 2>>& factor,
                        std::vector<cdouble>& global) const {
-    const cdouble i(0.0, 1.0);
+    const LoweredOp& op = *p.op;
+    cdouble m[2][2];
     for (int l = 0; l < L; ++l) {
       if (op.kind == LoweredOp::Kind::Phase && op.targets.empty()) {
         global[static_cast<size_t>(l)] *= std::polar(1.0, lane_angle(op.angle, tile, l));
         continue;
       }
+      if (l == 0 || p.per_tile) one_qubit_matrix(op, tile, l, m);
       std::array<cdouble, 2>& f = factor[static_cast<size_t>(op.targets[0] * L + l)];
-      cdouble m[2][2];
-      if (op.kind == LoweredOp::Kind::Matrix) {
-        for (int r = 0; r < 2; ++r)
-          for (int c = 0; c < 2; ++c) m[r][c] = op.matrix[static_cast<size_t>(2 * r + c)];
-      } else if (op.kind == LoweredOp::Kind::Phase) {
-        m[0][0] = 1.0;
-        m[0][1] = m[1][0] = 0.0;
-        m[1][1] = std::polar(1.0, lane_angle(op.angle, tile, l));
-      } else {
-        // exp(-i theta/2 P) = cos(theta/2) - i sin(theta/2) P, with P|c> = phase(c) |c ^ x>
-        const double theta = lane_angle(op.angle, tile, l);
-        const double c = std::cos(0.5 * theta), sn = std::sin(0.5 * theta);
-        const PauliMasks pm = pauli_masks(static_cast<std::uint64_t>(op.word[0]), 1);
-        m[0][0] = m[1][1] = c;
-        m[0][1] = m[1][0] = 0.0;
-        for (std::uint64_t col = 0; col < 2; ++col) m[col ^ pm.x][col] += -i * sn * pauli_phase(pm, col);
-      }
       f = {m[0][0] * f[0] + m[0][1] * f[1], m[1][0] * f[0] + m[1][1] * f[1]};
+    }
+  }
+
+  void one_qubit_matrix(const LoweredOp& op, index_t tile, int lane, cdouble (&m)[2][2]) const {
+    if (op.kind == LoweredOp::Kind::Matrix) {
+      for (int r = 0; r < 2; ++r)
+        for (int c = 0; c < 2; ++c) m[r][c] = op.matrix[static_cast<size_t>(2 * r + c)];
+    } else if (op.kind == LoweredOp::Kind::Phase) {
+      m[0][0] = 1.0;
+      m[0][1] = m[1][0] = 0.0;
+      m[1][1] = std::polar(1.0, lane_angle(op.angle, tile, lane));
+    } else {
+      // exp(-i theta/2 P) = cos(theta/2) - i sin(theta/2) P, with P|c> = phase(c) |c ^ x>
+      const double theta = lane_angle(op.angle, tile, lane);
+      const double c = std::cos(0.5 * theta), sn = std::sin(0.5 * theta);
+      const PauliMasks pm = pauli_masks(static_cast<std::uint64_t>(op.word[0]), 1);
+      m[0][0] = m[1][1] = c;
+      m[0][1] = m[1][0] = 0.0;
+      for (std::uint64_t col = 0; col < 2; ++col) m[col ^ pm.x][col] += cdouble(0.0, -1.0) * sn * pauli_phase(pm, col);
     }
   }
 
@@ -1424,7 +1429,7 @@ class Executor {
     std::vector<cdouble> global(L, 1.0);
     for (size_t b = 0; b < product_blocks_; ++b) {
       const Block& blk = blocks_[b];
-      for (size_t i : blk.ops) apply_one_qubit(prog_.ops[i], tile, factor, global);
+      for (size_t i : blk.ops) apply_one_qubit(plans_[i], tile, factor, global);
       if (checkpointing_ && blk.checkpoint >= 0 && !blk.phases_after_saved)
         write_product(factor, global, checkpoint(blk, w), w.dvec.data());
     }
