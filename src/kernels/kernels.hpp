@@ -188,8 +188,8 @@ struct KernelTable {
                         index_t begin, index_t end);
 
   /// out[v] = phase[v] * in[v] for vectors v in [begin, end): one complex number {re, im} per
-  /// vector, the same for every lane (a diagonal shared by the batch).
-  void (*apply_phase_table)(Real* tile, const Real* phase, index_t begin, index_t end);
+  /// vector, the same for every lane (a diagonal shared by the batch). `in` may be `out`.
+  void (*apply_phase_table)(Real* out, const Real* in, const Real* phase, index_t begin, index_t end);
 
   /// One doubling step of a product state: for v in [begin, end) (within [0, half)),
   /// t[v + half] = f1 . t[v] and then t[v] = f0 . t[v], with f = {f0 re[L], f0 im[L], f1 re[L],

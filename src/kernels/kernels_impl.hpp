@@ -706,11 +706,10 @@ void weighted_axpy(Real* dst, const Real* src, const GroupIndex& g, const Real* 
 }
 
 template <typename Real>
-void apply_phase_table(Real* t, const Real* phase, index_t begin, index_t end) {
+void apply_phase_table(Real* out, const Real* in, const Real* phase, index_t begin, index_t end) {
   for (index_t v = begin; v < end; ++v) {
-    Real* p = at(t, v);
     const CV<Real> d{splat(phase[2 * v]), splat(phase[2 * v + 1])};
-    store_c(p, cmul(d, load_c(p)));
+    store_c(at(out, v), cmul(d, load_c(at(in, v))));
   }
 }
 

@@ -1306,10 +1306,12 @@ class Executor {
     }
   }
 
-  void apply_phase(const Block& b, Real* t, bool inverse) {
+  // t = b's phase table (or its inverse) times t, or times `from` when given.
+  void apply_phase(const Block& b, Real* t, bool inverse, const Real* from = nullptr) {
     const auto& tables = phase_tables_[static_cast<size_t>(b.phase_table)];
     const Real* table = inverse ? tables.second.data() : tables.first.data();
-    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.apply_phase_table(t, table, v0, v1); });
+    const Real* in = from != nullptr ? from : t;
+    sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) { kt_.apply_phase_table(t, in, table, v0, v1); });
   }
 
   // A tile copied, split over the tile's threads like a sweep.
@@ -1432,6 +1434,13 @@ class Executor {
       for (size_t i : blk.ops) apply_one_qubit(plans_[i], tile, factor, global);
       if (checkpointing_ && blk.checkpoint >= 0 && !blk.phases_after_saved)
         write_product(factor, global, checkpoint(blk, w), w.dvec.data());
+    }
+    // A last block of phases that shares the saved state just written: psi is that state times
+    // its table, one pass instead of another product.
+    const Block& last = blocks_[product_blocks_ - 1];
+    if (checkpointing_ && last.phases_after_saved) {
+      apply_phase(last, psi, false, checkpoint(last, w));
+      return;
     }
     write_product(factor, global, psi, w.dvec.data());
   }

@@ -94,6 +94,16 @@ void random_tile(std::mt19937_64& rng, size_t n_vec, AlignedBuffer<Real>& tile, 
     }
 }
 
+// One random complex number per vector (a phase table's layout; not of modulus one, which the
+// kernels do not assume).
+template <typename Real>
+AlignedBuffer<Real> random_table(std::mt19937_64& rng, size_t n_vec) {
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  AlignedBuffer<Real> t(2 * n_vec);
+  for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<Real>(u(rng));
+  return t;
+}
+
 template <typename Real>
 AlignedBuffer<Real> copy_of(const AlignedBuffer<Real>& b) {
   AlignedBuffer<Real> out(b.size());
@@ -164,9 +174,7 @@ TYPED_TEST(KernelsTest, RotationSetEqualsItsRotationsInOrder) {
 
     // The same pass storing its result and then applying a phase table: saved equals the set's
     // result, the tile that result times the table, and without `saved` the tile alike.
-    std::uniform_real_distribution<double> u(-1.0, 1.0);
-    AlignedBuffer<Real> phase(2 * n_vec);
-    for (size_t i = 0; i < phase.size(); ++i) phase[i] = static_cast<Real>(u(rng));
+    const AlignedBuffer<Real> phase = random_table<Real>(rng, n_vec);
     std::vector<std::complex<double>> ref_phased(ref);
     for (size_t v = 0; v < n_vec; ++v)
       for (int l = 0; l < L; ++l) ref_phased[v * L + l] *= std::complex<double>(phase[2 * v], phase[2 * v + 1]);
@@ -266,13 +274,12 @@ TYPED_TEST(KernelsTest, ImagProductsApplyTheOptionalPhase) {
   constexpr size_t n_vec = 37;
   const double tol = std::is_same_v<Real, double> ? 1e-14 : 1e-6;
   std::mt19937_64 rng(31);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (const KernelTable<Real>* kt : tables<Real>()) {
-    AlignedBuffer<Real> a, b, phase(2 * n_vec), t(L * n_vec);
+    AlignedBuffer<Real> a, b, t(L * n_vec);
     std::vector<std::complex<double>> za, zb;
     random_tile(rng, n_vec, a, za);
     random_tile(rng, n_vec, b, zb);
-    for (size_t i = 0; i < phase.size(); ++i) phase[i] = static_cast<Real>(u(rng));
+    const AlignedBuffer<Real> phase = random_table<Real>(rng, n_vec);
     for (const bool phased : {false, true}) {
       kt->imag_products(a.data(), b.data(), phased ? phase.data() : nullptr, 0, 20, t.data());
       kt->imag_products(a.data(), b.data(), phased ? phase.data() : nullptr, 20, n_vec, t.data());
@@ -294,19 +301,15 @@ TYPED_TEST(KernelsTest, PhaseAdjointSumsSignedProductsAndUnappliesTheTable) {
   constexpr size_t n_vec = 64;
   const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-4;
   std::mt19937_64 rng(37);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
   std::uniform_int_distribution<std::uint64_t> mask(0, n_vec - 1);
   for (const KernelTable<Real>* kt : tables<Real>()) {
     for (const bool phased : {false, true})
       for (const bool unapply : {false, true}) {
-        AlignedBuffer<Real> lam, psi, phase(2 * n_vec), inv(2 * n_vec);
+        AlignedBuffer<Real> lam, psi;
         std::vector<std::complex<double>> zl, zp;
         random_tile(rng, n_vec, lam, zl);
         random_tile(rng, n_vec, psi, zp);
-        for (size_t i = 0; i < phase.size(); ++i) {
-          phase[i] = static_cast<Real>(u(rng));
-          inv[i] = static_cast<Real>(u(rng));
-        }
+        const AlignedBuffer<Real> phase = random_table<Real>(rng, n_vec), inv = random_table<Real>(rng, n_vec);
         std::vector<std::uint64_t> masks(19);
         for (std::uint64_t& m : masks) m = mask(rng);
         masks[0] = 0;  // a global phase: the plain sum
@@ -334,5 +337,27 @@ TYPED_TEST(KernelsTest, PhaseAdjointSumsSignedProductsAndUnappliesTheTable) {
             EXPECT_LT(std::abs(got - want), tol) << kt->isa << ", vector " << v << ", lane " << l;
           }
       }
+  }
+}
+
+// out_v = p_v in_v per lane, out of place and in place.
+TYPED_TEST(KernelsTest, PhaseTableMultipliesEachVector) {
+  using Real = TypeParam;
+  constexpr int L = kLanes<Real>;
+  constexpr size_t n_vec = 37;
+  const double tol = std::is_same_v<Real, double> ? 1e-14 : 1e-6;
+  std::mt19937_64 rng(41);
+  for (const KernelTable<Real>* kt : tables<Real>()) {
+    AlignedBuffer<Real> in, out(2 * L * n_vec);
+    std::vector<std::complex<double>> z;
+    random_tile(rng, n_vec, in, z);
+    const AlignedBuffer<Real> phase = random_table<Real>(rng, n_vec);
+    for (size_t v = 0; v < n_vec; ++v)
+      for (int l = 0; l < L; ++l) z[v * L + l] *= std::complex<double>(phase[2 * v], phase[2 * v + 1]);
+    kt->apply_phase_table(out.data(), in.data(), phase.data(), 0, 20);
+    kt->apply_phase_table(out.data(), in.data(), phase.data(), 20, n_vec);
+    EXPECT_LT(max_error(out, z), tol) << kt->isa << ", out of place";
+    kt->apply_phase_table(in.data(), in.data(), phase.data(), 0, n_vec);
+    EXPECT_LT(max_error(in, z), tol) << kt->isa << ", in place";
   }
 }
