@@ -70,6 +70,11 @@ template <typename Real>
 inline CV<Real> cmul(CV<Real> a, CV<Real> b) {
   return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
 }
+// Entry v of a table of one complex number per vector ({re, im}), in every lane.
+template <typename Real>
+inline CV<Real> table_entry(const Real* table, index_t v) {
+  return {splat(table[2 * v]), splat(table[2 * v + 1])};
+}
 // acc + a * b
 template <typename Real>
 inline CV<Real> cmac(CV<Real> acc, CV<Real> a, CV<Real> b) {
@@ -238,7 +243,7 @@ void apply_permutation(Real* t, const GroupIndex& g, const int* dst, const Real*
     for (int j = 0; j < dim; ++j) store_c(staged + 2 * L<Real> * j, load_c(at(t, base + g.offsets[j])));
     for (int j = 0; j < dim; ++j) {
       CV<Real> a = load_c(staged + 2 * L<Real> * j);
-      if (phase) a = cmul(CV<Real>{splat(phase[2 * j]), splat(phase[2 * j + 1])}, a);
+      if (phase) a = cmul(table_entry(phase, j), a);
       store_c(at(t, base + g.offsets[dst[j]]), a);
     }
   }
@@ -340,7 +345,6 @@ void apply_pauli_rotation(Real* t, const PauliIndex& p, const Real* c, const Rea
 template <int K>
 struct SetWalk {
   static constexpr int M = 1 << K;
-  static constexpr unsigned kAll = (1u << M) - 1;
   int pivot[K];
   std::uint64_t zv[K];
   unsigned sign[K];
@@ -359,10 +363,6 @@ struct SetWalk {
     std::uint64_t x = static_cast<std::uint64_t>(k);
     for (int i = 0; i < K; ++i) x = ((x >> pivot[i]) << (pivot[i] + 1)) | (x & ((std::uint64_t{1} << pivot[i]) - 1));
     return static_cast<index_t>(x);
-  }
-  // Bit m: the sign of member m of group v as the source of rotation i.
-  unsigned signs(index_t v, int i) const {
-    return sign[i] ^ (odd(static_cast<std::uint64_t>(v) & zv[i]) ? kAll : 0u);
   }
 };
 
@@ -466,7 +466,6 @@ inline void add_sums(Real* acc, const CV<Real>* sum) {
   }
 }
 
-
 // With kPhase, each rotated coset is also stored into `saved` (unless nullptr) and multiplied by
 // its vectors' entries of `phase` before it is stored into t.
 template <typename Real, int K, unsigned kImag, bool kPhase>
@@ -483,7 +482,7 @@ void rotation_set(Real* t, Real* saved, const Real* phase, const RotationSet<Rea
 #pragma GCC unroll 8
       for (int m = 0; m < (1 << K); ++m) {
         const index_t u = v ^ walk.member[m];
-        a[m] = cmul(CV<Real>{splat(phase[2 * u]), splat(phase[2 * u + 1])}, a[m]);
+        a[m] = cmul(table_entry(phase, u), a[m]);
       }
     }
     store_coset<Real, K>(t, a, walk, v);
@@ -708,7 +707,7 @@ void weighted_axpy(Real* dst, const Real* src, const GroupIndex& g, const Real* 
 template <typename Real>
 void apply_phase_table(Real* out, const Real* in, const Real* phase, index_t begin, index_t end) {
   for (index_t v = begin; v < end; ++v) {
-    const CV<Real> d{splat(phase[2 * v]), splat(phase[2 * v + 1])};
+    const CV<Real> d = table_entry(phase, v);
     store_c(at(out, v), cmul(d, load_c(at(in, v))));
   }
 }
@@ -727,7 +726,7 @@ template <typename Real>
 void imag_products(const Real* a, const Real* b, const Real* phase, index_t begin, index_t end, Real* t) {
   for (index_t v = begin; v < end; ++v) {
     CV<Real> y = load_c(at(b, v));
-    if (phase != nullptr) y = cmul(CV<Real>{splat(phase[2 * v]), splat(phase[2 * v + 1])}, y);
+    if (phase != nullptr) y = cmul(table_entry(phase, v), y);
     const CV<Real> x = load_c(at(a, v));
     store(t + L<Real> * v, x.re * y.im - x.im * y.re);
   }
@@ -764,10 +763,10 @@ void phase_adjoint(Real* lam, const Real* psi, const Real* phase, const Real* in
     for (int j = 0; j < kRun; ++j) {
       const index_t v = v0 + j;
       CV<Real> y = load_c(at(psi, v));
-      if (phase != nullptr) y = cmul(CV<Real>{splat(phase[2 * v]), splat(phase[2 * v + 1])}, y);
+      if (phase != nullptr) y = cmul(table_entry(phase, v), y);
       const CV<Real> x = load_c(at(lam, v));
       w[j] = x.re * y.im - x.im * y.re;
-      if (inv != nullptr) store_c(at(lam, v), cmul(CV<Real>{splat(inv[2 * v]), splat(inv[2 * v + 1])}, x));
+      if (inv != nullptr) store_c(at(lam, v), cmul(table_entry(inv, v), x));
     }
     for (int h = 1; h < kRun; h <<= 1)
       for (int i = 0; i < kRun; ++i)
