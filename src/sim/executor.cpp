@@ -680,7 +680,10 @@ class Executor {
                                 sizeof(Real) * static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
     const bool fits = bytes <= kCheckpointBudget &&
                       (opts_.memory_limit == 0 || memory_bytes() + bytes <= opts_.memory_limit);
-    checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && fits;
+    // Gathered blocks take psi back with lambda, so every block before them must too: a program
+    // with gathered blocks saves no states.
+    const bool gathered = std::any_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.gather; });
+    checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && fits && !gathered;
     n_checkpoints_ = checkpointing_ ? checkpoints : 0;
     // Leading blocks of one-qubit ops on |0...0>: their states are products, written directly.
     product_blocks_ = 0;

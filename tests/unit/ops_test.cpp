@@ -268,11 +268,14 @@ TYPED_TEST(OpsTest, LargeTilesMatchOracle) {
   EXPECT_TRUE(test::all_near(forward(Program(c, paulis), x, batch, w, opts), ref::forward(c, paulis, x, batch, w), tol,
                              "n=19 Pauli-sum outputs"));
 
-  // Few parameterized ops, so that the saved states of the backward pass stay near 256 MB.
+  // Few parameterized ops, so that the states of the backward pass stay near 256 MB. A Pauli
+  // rotation on six far-apart wires is too wide for a gathered block: it runs on the whole tile,
+  // between gathered blocks with parameters on both sides.
   Circuit g(n);
-  const ParamBlock gw = g.weights(3), gx = g.inputs(2);
+  const ParamBlock gw = g.weights(5), gx = g.inputs(2);
   for (int q = 0; q < n; q += 3) g.h(q);
   g.ry(gw[0] + gx[0], 0).cnot(0, n - 1).cz(5, 17).t(n - 1).rzz(gw[1], 2, 18).swap(3, 11);
+  g.pauli_rot(gw[3], "XYXZXX", {0, 3, 6, 9, 12, 15}).rx(gw[4], 2);
   g.unitary(ref::to_row_major(test::random_unitary(rng, 2)), {18, 4}).crx(gw[2] * gx[1], 9, 1).toffoli(0, 18, 7);
   const std::vector<Readout> gr = {Readout::expval(pauli_z(0) * pauli_x(7) + 0.5 * pauli_y(n - 1)),
                                    Readout::probs({18, 1}), Readout::hermitian(ref::to_row_major(test::random_hermitian(rng, 1)), {7})};
