@@ -2194,8 +2194,9 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
 }
 
 // The program the executor runs: small tiles are compute-bound, so absorbing Clifford gates
-// saves their sweeps. (Large tiles keep them, so that gathered blocks stay local; exported
-// states must be the real ones.) The optimized program is made once and kept.
+// saves their sweeps, and ops that no readout can see are dropped. (Large tiles keep them, so
+// that gathered blocks stay local; exported states must be the real ones.) The optimized program
+// is made once and kept.
 std::shared_ptr<const LoweredProgram> runnable(const LoweredProgram& program, const RunOptions& options, index_t batch,
                                                bool states) {
   const int lanes = options.precision == Precision::F32 ? kernels::kLanes<float> : kernels::kLanes<double>;
@@ -2203,7 +2204,8 @@ std::shared_ptr<const LoweredProgram> runnable(const LoweredProgram& program, co
   if (!absorb) return {};
   std::lock_guard<std::mutex> lock(program.optimized.mutex);
   if (!program.optimized.value)
-    program.optimized.value = std::make_shared<const LoweredProgram>(schedule_commuting(absorb_cliffords(program)));
+    program.optimized.value =
+        std::make_shared<const LoweredProgram>(drop_unobserved(schedule_commuting(absorb_cliffords(program))));
   return program.optimized.value;
 }
 

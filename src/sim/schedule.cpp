@@ -44,6 +44,44 @@ bool commute(const Shape& a, const Shape& b) {
   return false;
 }
 
+Shape pauli_shape(std::uint64_t x, std::uint64_t z) {
+  Shape s;
+  s.support = x | z;
+  s.x = x;
+  s.z = z;
+  s.pauli = true;
+  s.diagonal = x == 0;
+  return s;
+}
+
+// What an op must commute with to leave a readout unchanged: the Pauli terms of an observable;
+// the Z on each wire of probabilities and projectors (they generate its projectors); the wires
+// of a Hermitian matrix.
+void add_readout_shapes(const Readout& r, std::vector<Shape>& out) {
+  switch (r.kind()) {
+    case Readout::Kind::Expval:
+      for (const PauliTerm& t : r.observable().terms()) {
+        std::uint64_t x = 0, z = 0;
+        for (const auto& [q, p] : t.factors) {
+          if (p == Pauli::X || p == Pauli::Y) x |= std::uint64_t{1} << q;
+          if (p == Pauli::Z || p == Pauli::Y) z |= std::uint64_t{1} << q;
+        }
+        out.push_back(pauli_shape(x, z));
+      }
+      return;
+    case Readout::Kind::Probs:
+    case Readout::Kind::Projector:
+      for (int q : r.wires()) out.push_back(pauli_shape(0, std::uint64_t{1} << q));
+      return;
+    case Readout::Kind::Hermitian: {
+      Shape s;
+      for (int q : r.wires()) s.support |= std::uint64_t{1} << q;
+      out.push_back(s);
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 bool is_diagonal(const LoweredOp& op) {
@@ -113,6 +151,42 @@ LoweredProgram schedule_commuting(const LoweredProgram& program) {
   for (Segment& seg : segments) {
     for (LoweredOp& op : seg.ops) out.ops.push_back(std::move(op));
     out.segment_ends.push_back(out.ops.size());
+  }
+  return out;
+}
+
+LoweredProgram drop_unobserved(const LoweredProgram& program) {
+  // Heisenberg picture, from the end: an op that commutes with every readout and every op kept
+  // after it can be moved to the end and leaves every output as it is. Kept ops join what the
+  // ones before them must commute with; past kMaxObserved of those, the rest is kept as it is.
+  constexpr size_t kMaxObserved = 256;
+  std::vector<Shape> observed;
+  for (const Readout& r : program.readouts) add_readout_shapes(r, observed);
+  std::vector<bool> keep(program.ops.size(), true);
+  for (size_t i = program.ops.size(); i-- > 0 && observed.size() <= kMaxObserved;) {
+    const LoweredOp& op = program.ops[i];
+    const Shape s = shape_of(op);
+    bool free = movable(op);
+    for (size_t k = 0; k < observed.size() && free; ++k) free = commute(s, observed[k]);
+    if (free) {
+      keep[i] = false;
+    } else {
+      observed.push_back(s);
+    }
+  }
+  LoweredProgram out = program;
+  out.ops.clear();
+  out.segment_ends.clear();
+  size_t start = 0;
+  const std::vector<size_t> ends =
+      program.segment_ends.empty() ? std::vector<size_t>{program.ops.size()} : program.segment_ends;
+  for (size_t end : ends) {
+    for (size_t i = start; i < end; ++i)
+      if (keep[i]) out.ops.push_back(program.ops[i]);
+    // A program without segments (one op per segment) keeps that form.
+    if (!program.segment_ends.empty() && (out.segment_ends.empty() ? 0 : out.segment_ends.back()) < out.ops.size())
+      out.segment_ends.push_back(out.ops.size());
+    start = end;
   }
   return out;
 }

@@ -13,6 +13,11 @@ namespace tangle::detail {
 /// The scheduled program; out.segment_ends[s] is one past the last op of segment s.
 LoweredProgram schedule_commuting(const LoweredProgram& program);
 
+/// The program without the ops that cannot change any output: trailing ops that commute with
+/// every readout and every op kept after them (a last layer of Z rotations before Z readouts,
+/// say). Their parameters' gradients are zero, as for any parameter no op uses.
+LoweredProgram drop_unobserved(const LoweredProgram& program);
+
 /// True if the op is diagonal in the computational basis.
 bool is_diagonal(const LoweredOp& op);
 

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "sim/clifford_frame.hpp"
+#include "sim/schedule.hpp"
 #include "tangle/diff/adjoint.hpp"
 #include "tangle/sim/program.hpp"
 
@@ -195,5 +197,51 @@ TEST(Fusion, ProductStatePrefixEqualsPlain) {
       for (size_t i = 0; i < sa.size(); ++i) worst = std::max(worst, std::abs(sa[i] - sb[i]));
       EXPECT_LT(worst, tol) << at << ": states";
     }
+  }
+}
+
+// Ops that commute with every readout and every op kept after them cannot change an output: the
+// fused path drops them (here everything after the input layer but RY(w0) on wire 0, which the
+// schedule merges into RY(x0)). Outputs and gradients stay those of the plain sweep, whose
+// gradients for the dropped parameters are zero up to rounding.
+TEST(Fusion, OpsThatCommuteWithTheReadoutsAreDropped) {
+  Circuit c(3);
+  const ParamBlock x = c.inputs(3), w = c.weights(6);
+  c.ry(x[0], 0).ry(x[1], 1).ry(x[2], 2).ry(w[0], 0).rz(w[1], 1).cnot(0, 1).ry(w[2], 2);
+  c.rz(w[3], 0).rz(w[4], 1).rx(w[5], 2);
+  const Program p(c, {Readout::expval(pauli_z(0) * pauli_z(1)), Readout::expval(pauli_z(1))});
+  const detail::LoweredProgram scheduled = detail::schedule_commuting(detail::absorb_cliffords(p.lowered()));
+  const detail::LoweredProgram kept = detail::drop_unobserved(scheduled);
+  ASSERT_EQ(kept.ops.size(), 2u);
+  EXPECT_EQ(kept.ops[0].targets, std::vector<int>{0});
+  EXPECT_EQ(kept.ops[1].targets, std::vector<int>{1});
+  EXPECT_EQ(kept.segment_ends, std::vector<size_t>{2});
+
+  // A last rotation that does not commute with the readout keeps everything.
+  Circuit d(2);
+  d.ry(d.inputs(1)[0], 0).cnot(0, 1).rx(d.weights(1)[0], 1);
+  const Program q(d, {Readout::expval(pauli_z(1))});
+  const detail::LoweredProgram all = detail::schedule_commuting(detail::absorb_cliffords(q.lowered()));
+  EXPECT_EQ(detail::drop_unobserved(all).ops.size(), all.ops.size());
+
+  const index_t batch = 11;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  std::vector<double> xs(static_cast<size_t>(batch * 3)), g(static_cast<size_t>(batch * 2));
+  for (double& v : xs) v = normal(rng);
+  for (double& v : g) v = normal(rng);
+  const std::vector<double> weights = c.initial_weights(2);
+  for (Precision precision : {Precision::F64, Precision::F32}) {
+    const double tol = precision == Precision::F64 ? 1e-12 : 2e-5;
+    RunOptions fused, plain;
+    fused.precision = plain.precision = precision;
+    plain.fuse = false;
+    const VjpResult a = vjp(p, xs, batch, weights, g, fused), b = vjp(p, xs, batch, weights, g, plain);
+    EXPECT_LT(max_diff(a.outputs, b.outputs), tol);
+    EXPECT_LT(max_diff(a.d_weights, b.d_weights), tol * batch);
+    EXPECT_LT(max_diff(a.d_inputs, b.d_inputs), tol);
+    for (size_t k = 1; k < 6; ++k) EXPECT_EQ(a.d_weights[k], 0.0) << "w" << k;
+    for (index_t s = 0; s < batch; ++s) EXPECT_EQ(a.d_inputs[static_cast<size_t>(3 * s + 2)], 0.0);
+    EXPECT_GT(std::abs(a.d_weights[0]), 1e-3);
   }
 }
