@@ -159,6 +159,9 @@ struct KernelTable {
   /// For each rotation i of a RotationSet (its coefficients unused): acc[i][lane] (complex,
   /// {re[L], im[L]}) += sum_j conj(a_j) . sign_i(j) . b_(j ^ x_i) over the set's groups
   /// [begin, end): pauli_inner of every rotation in one pass, without the lane part of the sign.
+  /// Only the part an angle gradient reads is summed: the imaginary part for rotations with an
+  /// imaginary kappa (bit i of r.imag), the real part for the others; the other part is left as
+  /// it was.
   void (*pauli_inner_set)(const Real* a, const Real* b, const RotationSet<Real>& r, index_t begin, index_t end,
                           Real* acc);
 
