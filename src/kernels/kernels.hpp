@@ -207,6 +207,13 @@ struct KernelTable {
   /// k < n_masks (at most kMaxPhaseMasks): the Z-string gradients of a fused diagonal segment.
   void (*signed_sums)(const Real* t, const std::uint64_t* masks, int n_masks, index_t begin, index_t end, Real* acc);
 
+  /// The contraction of a tile with a product state split at vector bit k: with t_v = conj(lam_v)
+  /// and v = h 2^k + j, for h in [begin, end): c[h] = sum_j t_v w_lo[j], and d[j] += sum_h t_v w_hi[h]
+  /// for every j < 2^k. w_lo [2^k], w_hi, c and d hold one complex per lane ({re[L], im[L]}) per entry.
+  /// (One pass over the tile for every one-open contraction of a product-state prefix's gradients.)
+  void (*product_contract)(const Real* lam, const Real* w_lo, const Real* w_hi, int k, index_t begin, index_t end,
+                           Real* c, Real* d);
+
   /// A phase-only segment's adjoint step in one pass over vectors [begin, end) (multiples of 8):
   /// acc[k][lane] += sum_v (-1)^popcount(v & masks[k]) Im(conj(lam_v) p_v psi_v) for k < n_masks
   /// (at most kMaxPhaseMasks), p as in imag_products; then, when `inv` is not nullptr, lam_v = inv[v] . lam_v.

@@ -789,6 +789,24 @@ void phase_adjoint(Real* lam, const Real* psi, const Real* phase, const Real* in
 }
 
 template <typename Real>
+void product_contract(const Real* lam, const Real* w_lo, const Real* w_hi, int k, index_t begin, index_t end, Real* c,
+                      Real* d) {
+  const index_t n_lo = index_t{1} << k;
+  for (index_t h = begin; h < end; ++h) {
+    const CV<Real> wh = load_c(at(w_hi, h));
+    CV<Real> acc{V<Real>{}, V<Real>{}};
+    const Real* row = at(lam, h << k);
+    for (index_t j = 0; j < n_lo; ++j) {
+      const CV<Real> x = load_c(at(row, j));
+      acc = cmac_conj(acc, x, load_c(at(w_lo, j)));
+      Real* dj = at(d, j);
+      store_c(dj, cmac_conj(load_c(dj), x, wh));
+    }
+    store_c(at(c, h), acc);
+  }
+}
+
+template <typename Real>
 KernelTable<Real> make_table(const char* isa) {
   return KernelTable<Real>{
       isa,
@@ -809,6 +827,7 @@ KernelTable<Real> make_table(const char* isa) {
       &product_double<Real>,
       &imag_products<Real>,
       &signed_sums<Real>,
+      &product_contract<Real>,
       &phase_adjoint<Real>,
   };
 }

@@ -322,6 +322,7 @@ struct Workspace {
   std::vector<double> grad;                    // gathered backward: [chunks][gradient ops][slots]
   AlignedBuffer<Real> checkpoints;             // [segments with parameters][tile]: psi at their ends
   AlignedBuffer<Real> tvec;                    // [vectors][L]: Im(conj(lambda) psi)
+  AlignedBuffer<Real> prefix_lo, prefix_hi, prefix_c, prefix_d;  // prefix_gradients' products and contractions
   std::vector<EvoCache<Real>> evo;
   std::vector<SuCache<Real>> su;
 };
@@ -368,6 +369,10 @@ class Executor {
     per_ws += static_cast<std::uint64_t>(inner_threads_) *
               (block + static_cast<std::uint64_t>(max_reduction_reals_) * (sizeof(Real) + sizeof(double)) * kMaxParts);
     per_ws += static_cast<std::uint64_t>(n_checkpoints_) * tile;  // saved states (0 before they are chosen)
+    if (contract_prefix_) {  // prefix_gradients: products and contractions of both halves, pieces of d
+      const std::uint64_t n_lo = std::uint64_t{1} << (geo_.nvb / 2), n_hi = std::uint64_t{1} << (geo_.nvb - geo_.nvb / 2);
+      per_ws += (2 * n_lo + 2 * n_hi + static_cast<std::uint64_t>(kMaxParts) * n_lo) * 2 * L * sizeof(Real);
+    }
     for (const auto& e : evo_keys_) {
       const std::uint64_t dim = std::uint64_t{1} << e.second;
       per_ws += dim * dim * (static_cast<std::uint64_t>(geo_.samples_per_tile) * 8 + 4 * L * sizeof(Real));
@@ -641,6 +646,19 @@ class Executor {
   // Splits each in-place block into fused and other ops, builds the fused phase tables, and
   // decides where the forward pass saves psi for the backward pass.
   void build_segments() {
+    // Leading blocks of one-qubit ops on |0...0>: their states are products, written directly.
+    product_blocks_ = 0;
+    const bool from_zero = prog_.ops.empty() || (prog_.ops[0].kind != LoweredOp::Kind::AmplitudeEmbedding &&
+                                                 prog_.ops[0].kind != LoweredOp::Kind::StatePreparation);
+    if (opts_.fuse && from_zero) {
+      while (product_blocks_ < blocks_.size() && !blocks_[product_blocks_].gather &&
+             std::all_of(blocks_[product_blocks_].ops.begin(), blocks_[product_blocks_].ops.end(),
+                         [&](size_t i) { return is_one_qubit(prog_.ops[i]); }))
+        ++product_blocks_;
+    }
+    // With a sample in every lane, the backward pass reads the prefix's gradients from lambda
+    // alone (prefix_gradients): its blocks need no saved states.
+    contract_prefix_ = backward_ && product_blocks_ > 0 && geo_.lq == 0;
     std::size_t checkpoints = 0;
     for (Block& b : blocks_) {
       if (b.gather) continue;
@@ -662,7 +680,9 @@ class Executor {
       build_runs(b);
       const bool special = b.ops.size() == 1 && (prog_.ops[b.ops[0]].kind == LoweredOp::Kind::AmplitudeEmbedding ||
                                                  prog_.ops[b.ops[0]].kind == LoweredOp::Kind::StatePreparation);
-      if (!special && std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); })) {
+      const bool prefix = contract_prefix_ && static_cast<size_t>(&b - blocks_.data()) < product_blocks_;
+      if (!special && !prefix &&
+          std::any_of(b.ops.begin(), b.ops.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); })) {
         const Block* prev = &b == blocks_.data() ? nullptr : &b - 1;
         if (b.phase_table >= 0 && b.rest.empty() && prev != nullptr && !prev->gather && prev->checkpoint >= 0 &&
             !prev->phases_after_saved) {
@@ -673,10 +693,17 @@ class Executor {
         }
       }
     }
+    // The last block's saved state is psi itself, which nothing changes after the forward pass.
+    const Block* last = blocks_.empty() ? nullptr : &blocks_.back();
+    final_checkpoint_ = last != nullptr && !last->gather && !last->phases_after_saved && checkpoints > 0 &&
+                                last->checkpoint == static_cast<int>(checkpoints) - 1
+                            ? last->checkpoint
+                            : -1;
+    const std::size_t stored = checkpoints - (final_checkpoint_ >= 0 ? 1 : 0);
     // Saved states replace un-applying psi in the backward pass, when memory allows: within a
     // fixed budget, and within the caller's memory limit after everything else.
     // (per workspace: the states and, unless one is there already, a copy buffer)
-    const std::uint64_t bytes = (checkpoints + (needs_copy_ ? 0 : 1)) * static_cast<std::uint64_t>(geo_.tile_reals()) *
+    const std::uint64_t bytes = (stored + (needs_copy_ ? 0 : 1)) * static_cast<std::uint64_t>(geo_.tile_reals()) *
                                 sizeof(Real) * static_cast<std::uint64_t>(tile_parallel_ ? threads_ : 1);
     const bool fits = bytes <= kCheckpointBudget &&
                       (opts_.memory_limit == 0 || memory_bytes() + bytes <= opts_.memory_limit);
@@ -684,17 +711,7 @@ class Executor {
     // with gathered blocks saves no states.
     const bool gathered = std::any_of(blocks_.begin(), blocks_.end(), [](const Block& b) { return b.gather; });
     checkpointing_ = backward_ && checkpoints > 0 && opts_.fuse && fits && !gathered;
-    n_checkpoints_ = checkpointing_ ? checkpoints : 0;
-    // Leading blocks of one-qubit ops on |0...0>: their states are products, written directly.
-    product_blocks_ = 0;
-    const bool from_zero = prog_.ops.empty() || (prog_.ops[0].kind != LoweredOp::Kind::AmplitudeEmbedding &&
-                                                 prog_.ops[0].kind != LoweredOp::Kind::StatePreparation);
-    if (opts_.fuse && from_zero) {
-      while (product_blocks_ < blocks_.size() && !blocks_[product_blocks_].gather &&
-             std::all_of(blocks_[product_blocks_].ops.begin(), blocks_[product_blocks_].ops.end(),
-                         [&](size_t i) { return is_one_qubit(prog_.ops[i]); }))
-        ++product_blocks_;
-    }
+    n_checkpoints_ = checkpointing_ ? stored : 0;
     for (size_t b = product_blocks_; b + 1 < blocks_.size(); ++b) {
       Block& cur = blocks_[b];
       Block& next = blocks_[b + 1];
@@ -1325,6 +1342,7 @@ class Executor {
   }
 
   Real* checkpoint(const Block& b, Workspace<Real>& w) const {
+    if (b.checkpoint == final_checkpoint_) return w.psi.data();
     return w.checkpoints.data() + static_cast<size_t>(b.checkpoint) * static_cast<size_t>(geo_.tile_reals());
   }
 
@@ -1334,7 +1352,7 @@ class Executor {
       if (b.phase_table >= 0 && !b.phase_by_previous) apply_phase(b, psi, false);
       if (b.next_phase < 0) {
         apply_rest(b, tile, psi, w, false);
-        if (saved) copy_tile(psi, checkpoint(b, w));
+        if (saved && checkpoint(b, w) != psi) copy_tile(psi, checkpoint(b, w));
         return;
       }
       apply_rest(b, tile, psi, w, false, saved ? checkpoint(b, w) : nullptr,
@@ -1445,7 +1463,210 @@ class Executor {
       apply_phase(last, psi, false, checkpoint(last, w));
       return;
     }
+    if (checkpointing_ && last.checkpoint == final_checkpoint_ && final_checkpoint_ >= 0) return;  // written just now
     write_product(factor, global, psi, w.dvec.data());
+  }
+
+  // The gradients of the product-state prefix (its blocks' ops, all on one qubit each), from
+  // lambda at its end: psi = g prod_q f_q there, so the derivative of <lambda|psi> by an op on
+  // qubit q is e_q . df_q, e_q (two numbers per lane) the contraction of lambda with every factor
+  // but q's, and df_q the derivative of q's factor, the op's derivative between the ops of q before
+  // and after it. Every e_q comes from one pass over lambda, split at the middle vector bit
+  // (product_contract), then halving contractions of what it leaves, in double.
+  void prefix_gradients(index_t tile, const Real* lam, Workspace<Real>& w, SegmentAcc* acc) {
+    using Pair = std::array<cdouble, 2>;
+    const int n = geo_.n, nb = geo_.nvb;  // lq == 0: vector bit b is qubit n - 1 - b
+    // Each qubit's ops in order with their matrices (one for all lanes when they have no inputs),
+    // the factors they make from |0>, and the global phase.
+    std::vector<std::vector<size_t>> ops(static_cast<size_t>(n));
+    std::vector<size_t> global_ops;
+    for (size_t b = 0; b < product_blocks_; ++b)
+      for (size_t i : blocks_[b].ops)
+        (prog_.ops[i].targets.empty() ? global_ops : ops[static_cast<size_t>(prog_.ops[i].targets[0])]).push_back(i);
+    std::vector<std::vector<std::array<cdouble, 4>>> mats(static_cast<size_t>(n));  // [q][t * L + l]
+    std::vector<Pair> f(static_cast<size_t>(nb * L));  // the factors, per vector bit and lane
+    for (int q = 0; q < n; ++q) {
+      const std::vector<size_t>& qs = ops[static_cast<size_t>(q)];
+      std::vector<std::array<cdouble, 4>>& m = mats[static_cast<size_t>(q)];
+      m.resize(qs.size() * L);
+      for (size_t t = 0; t < qs.size(); ++t) {
+        for (int l = 0; l < L; ++l) {
+          if (l > 0 && !plans_[qs[t]].per_tile) {
+            m[t * L + static_cast<size_t>(l)] = m[t * L];
+            continue;
+          }
+          cdouble mt[2][2];
+          one_qubit_matrix(prog_.ops[qs[t]], tile, l, mt);
+          m[t * L + static_cast<size_t>(l)] = {mt[0][0], mt[0][1], mt[1][0], mt[1][1]};
+        }
+      }
+      for (int l = 0; l < L; ++l) {
+        Pair r{1.0, 0.0};
+        for (size_t t = 0; t < qs.size(); ++t) r = apply2(m[t * L + static_cast<size_t>(l)], r);
+        f[static_cast<size_t>((n - 1 - q) * L + l)] = r;
+      }
+    }
+    std::vector<cdouble> global(L, 1.0);
+    for (size_t i : global_ops)
+      for (int l = 0; l < L; ++l)
+        global[static_cast<size_t>(l)] = mul(global[static_cast<size_t>(l)], std::polar(1.0, lane_angle(prog_.ops[i].angle, tile, l)));
+
+    // c[h] = sum_j conj(lam) w_lo[j] and d[j] = sum_h conj(lam) g w_hi[h], v = h 2^k + j; pieces
+    // of h summed in a fixed order (thread-independent).
+    const int k = nb / 2;
+    const index_t n_lo = index_t{1} << k, n_hi = index_t{1} << (nb - k);
+    const index_t pieces = std::min<index_t>(n_hi, kMaxParts);
+    AlignedBuffer<Real>& w_lo = w.prefix_lo;
+    AlignedBuffer<Real>& w_hi = w.prefix_hi;
+    AlignedBuffer<Real>& c = w.prefix_c;
+    AlignedBuffer<Real>& d = w.prefix_d;
+    w_lo.ensure(static_cast<size_t>(n_lo * 2 * L));
+    w_hi.ensure(static_cast<size_t>(n_hi * 2 * L));
+    c.ensure(static_cast<size_t>(n_hi * 2 * L));
+    d.resize(static_cast<size_t>(pieces * n_lo * 2 * L));  // zeroed: the pieces add into it
+    std::vector<cdouble> prod;
+    auto fill_products = [&](Real* out, int bits, int first_bit, bool with_global) {
+      product_table(f.data() + static_cast<size_t>(first_bit) * L, bits, with_global ? global.data() : nullptr, prod);
+      for (size_t j = 0; j < (size_t{1} << bits); ++j)
+        for (int l = 0; l < L; ++l) {
+          out[j * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(prod[j * L + static_cast<size_t>(l)].real());
+          out[j * 2 * L + static_cast<size_t>(L + l)] = static_cast<Real>(prod[j * L + static_cast<size_t>(l)].imag());
+        }
+    };
+    fill_products(w_lo.data(), k, 0, false);
+    fill_products(w_hi.data(), nb - k, k, true);
+    auto piece = [&](index_t p) {
+      kt_.product_contract(lam, w_lo.data(), w_hi.data(), k, n_hi * p / pieces, n_hi * (p + 1) / pieces, c.data(),
+                           d.data() + p * n_lo * 2 * L);
+    };
+    if (inner_threads_ > 1 && pieces > 1) {
+#pragma omp parallel for num_threads(inner_threads_) schedule(static)
+      for (index_t p = 0; p < pieces; ++p) piece(p);
+    } else {
+      for (index_t p = 0; p < pieces; ++p) piece(p);
+    }
+    std::vector<cdouble> hi(static_cast<size_t>(n_hi * L)), lo(static_cast<size_t>(n_lo * L), 0.0);
+    for (index_t h = 0; h < n_hi; ++h)
+      for (int l = 0; l < L; ++l)
+        hi[static_cast<size_t>(h * L + l)] = mul(global[static_cast<size_t>(l)], cdouble(c[h * 2 * L + l], c[h * 2 * L + L + l]));
+    for (index_t p = 0; p < pieces; ++p)
+      for (index_t j = 0; j < n_lo; ++j)
+        for (int l = 0; l < L; ++l) {
+          const Real* dj = d.data() + (p * n_lo + j) * 2 * L;
+          lo[static_cast<size_t>(j * L + l)] += cdouble(dj[l], dj[L + l]);
+        }
+    std::vector<Pair> e(static_cast<size_t>(nb * L));
+    one_open(lo, k, f.data(), e.data());
+    one_open(hi, nb - k, f.data() + static_cast<size_t>(k) * L, e.data() + static_cast<size_t>(k) * L);
+
+    // Along each qubit's ops: the state after each (forward), the environment after it (the row
+    // vector e_q^T times the ops after it, backward); d/dtheta = 2 Re(env . G . state after), as
+    // dM/dtheta = G M (G = -i/2 P for a rotation about P, i |1><1| for a phase).
+    const index_t spt = geo_.samples_per_tile;
+    std::vector<double> d_angle(static_cast<size_t>(spt));
+    std::vector<std::vector<double>> grads;
+    std::vector<Pair> after;
+    for (int q = 0; q < n; ++q) {
+      const std::vector<size_t>& qs = ops[static_cast<size_t>(q)];
+      if (std::none_of(qs.begin(), qs.end(), [&](size_t i) { return prog_.ops[i].has_parameters(); })) continue;
+      const std::vector<std::array<cdouble, 4>>& m = mats[static_cast<size_t>(q)];
+      grads.assign(qs.size(), std::vector<double>(static_cast<size_t>(spt), 0.0));
+      after.resize(qs.size());
+      for (int l = 0; l < L; ++l) {
+        Pair r{1.0, 0.0};
+        for (size_t t = 0; t < qs.size(); ++t) after[t] = r = apply2(m[t * L + static_cast<size_t>(l)], r);
+        Pair env = e[static_cast<size_t>((n - 1 - q) * L + l)];
+        for (size_t t = qs.size(); t-- > 0;) {
+          const LoweredOp& op = prog_.ops[qs[t]];
+          if (op.has_parameters()) {
+            Pair g;  // G times the state after the op
+            if (op.kind == LoweredOp::Kind::Phase) {
+              g = {0.0, cdouble(-after[t][1].imag(), after[t][1].real())};
+            } else {
+              const Pair pr = pauli_times(op.word[0], after[t]);
+              g = {cdouble(0.5 * pr[0].imag(), -0.5 * pr[0].real()), cdouble(0.5 * pr[1].imag(), -0.5 * pr[1].real())};
+            }
+            grads[t][static_cast<size_t>(geo_.sample_slot(l))] += 2.0 * (mul(env[0], g[0]) + mul(env[1], g[1])).real();
+          }
+          const std::array<cdouble, 4>& mt = m[t * L + static_cast<size_t>(l)];
+          env = {mul(env[0], mt[0]) + mul(env[1], mt[2]), mul(env[0], mt[1]) + mul(env[1], mt[3])};
+        }
+      }
+      for (size_t t = 0; t < qs.size(); ++t)
+        if (prog_.ops[qs[t]].has_parameters()) chain_angle(prog_.ops[qs[t]].angle, tile, grads[t].data(), acc);
+    }
+    // A global phase exp(i phi): d/dphi = 2 Re(i <lambda|psi>), <lambda|psi> = e_b . f_b for any b.
+    for (size_t i : global_ops) {
+      if (!prog_.ops[i].has_parameters()) continue;
+      std::fill(d_angle.begin(), d_angle.end(), 0.0);
+      for (int l = 0; l < L; ++l) {
+        const Pair& eb = e[static_cast<size_t>(l)];
+        const Pair& fb = f[static_cast<size_t>(l)];
+        d_angle[static_cast<size_t>(geo_.sample_slot(l))] += -2.0 * (mul(eb[0], fb[0]) + mul(eb[1], fb[1])).imag();
+      }
+      chain_angle(prog_.ops[i].angle, tile, d_angle.data(), acc);
+    }
+  }
+
+  // Complex products written out: std::complex's operator* checks for infinities on every call.
+  static cdouble mul(cdouble a, cdouble b) {
+    return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+  }
+  // m r for a 2 x 2 matrix m = {m00, m01, m10, m11}.
+  static std::array<cdouble, 2> apply2(const std::array<cdouble, 4>& m, const std::array<cdouble, 2>& r) {
+    return {mul(m[0], r[0]) + mul(m[1], r[1]), mul(m[2], r[0]) + mul(m[3], r[1])};
+  }
+
+  // out[j L + l] = g_l prod_{b < bits} f[b L + l][bit b of j] (g = 1 when nullptr), by doubling.
+  static void product_table(const std::array<cdouble, 2>* f, int bits, const cdouble* g, std::vector<cdouble>& out) {
+    out.assign((size_t{1} << bits) * L, 1.0);
+    if (g != nullptr) std::copy(g, g + L, out.begin());
+    for (int b = 0; b < bits; ++b) {
+      const size_t half = size_t{1} << b;
+      for (size_t j = 0; j < half; ++j)
+        for (int l = 0; l < L; ++l) {
+          const cdouble x = out[j * L + static_cast<size_t>(l)];
+          out[(j + half) * L + static_cast<size_t>(l)] = mul(x, f[static_cast<size_t>(b * L + l)][1]);
+          out[j * L + static_cast<size_t>(l)] = mul(x, f[static_cast<size_t>(b * L + l)][0]);
+        }
+    }
+  }
+
+  // P r for a one-qubit Pauli P.
+  static std::array<cdouble, 2> pauli_times(Pauli p, const std::array<cdouble, 2>& r) {
+    switch (p) {
+      case Pauli::X: return {r[1], r[0]};
+      case Pauli::Y: return {cdouble(r[1].imag(), -r[1].real()), cdouble(-r[0].imag(), r[0].real())};
+      case Pauli::Z: return {r[0], -r[1]};
+      default: return r;
+    }
+  }
+
+  // e[b] for b < m ({x = 0, x = 1} per lane): the sum over the 2^m entries v of t (per lane,
+  // t[v L + l]) with bit b of v equal to x, of t_v prod_{b' != b} f[b'][v_b'] (f per bit and
+  // lane): every one-open contraction of t with the product state f. Split in halves: the low
+  // bits' come from t contracted over the high ones, and the other way round; O(2^m) per level.
+  static void one_open(const std::vector<cdouble>& t, int m, const std::array<cdouble, 2>* f, std::array<cdouble, 2>* e) {
+    if (m == 0) return;
+    if (m == 1) {
+      for (int l = 0; l < L; ++l) e[l] = {t[static_cast<size_t>(l)], t[static_cast<size_t>(L + l)]};
+      return;
+    }
+    const int m1 = m / 2, m2 = m - m1;
+    const size_t n1 = size_t{1} << m1, n2 = size_t{1} << m2;
+    std::vector<cdouble> w1, w2, over_high(n1 * L, 0.0), over_low(n2 * L, 0.0);
+    product_table(f, m1, nullptr, w1);
+    product_table(f + static_cast<size_t>(m1) * L, m2, nullptr, w2);
+    for (size_t h = 0; h < n2; ++h)
+      for (size_t j = 0; j < n1; ++j)
+        for (int l = 0; l < L; ++l) {
+          const size_t at = static_cast<size_t>(l);
+          const cdouble x = t[((h << m1) | j) * L + at];
+          over_high[j * L + at] += mul(x, w2[h * L + at]);
+          over_low[h * L + at] += mul(x, w1[j * L + at]);
+        }
+    one_open(over_high, m1, f, e);
+    one_open(over_low, m2, f + static_cast<size_t>(m1) * L, e + static_cast<size_t>(m1) * L);
   }
 
   void init_state(index_t tile, Real* t, Workspace<Real>& w) {
@@ -2105,7 +2326,9 @@ class Executor {
     seed_lambda(tile, psi, lam, w);
     // Blocks before the first one with parameters need no gradient, and the first one no
     // un-applying after its gradients.
-    for (size_t b = blocks_.size(); b-- > first_needed_;) backward_block(blocks_[b], tile, psi, lam, w, acc, b == first_needed_);
+    const size_t stop = contract_prefix_ ? std::max(first_needed_, product_blocks_) : first_needed_;
+    for (size_t b = blocks_.size(); b-- > stop;) backward_block(blocks_[b], tile, psi, lam, w, acc, b == first_needed_);
+    if (contract_prefix_ && first_needed_ < product_blocks_) prefix_gradients(tile, lam, w, acc);
     flush_evolution_gradients(tile, w);
   }
 
@@ -2135,9 +2358,11 @@ class Executor {
   std::vector<std::pair<AlignedBuffer<Real>, AlignedBuffer<Real>>> phase_tables_;
   std::vector<std::pair<kernels::RotationSet<Real>, kernels::RotationSet<Real>>> rotation_sets_;  // {forward, inverse}
   bool checkpointing_ = false;
-  std::size_t n_checkpoints_ = 0;
+  std::size_t n_checkpoints_ = 0;  // saved states stored (the final one, if any, is psi)
+  int final_checkpoint_ = -1;       // the saved state that psi itself holds
   std::size_t first_needed_ = 0;  // first block with parameters
   std::size_t product_blocks_ = 0;  // leading blocks whose states are products (product_prefix)
+  bool contract_prefix_ = false;    // their gradients come from prefix_gradients
   std::size_t n_su_caches_ = 0;
   std::vector<OpPlan<Real>> plans_;
   std::vector<ReadoutPlan<Real>> readouts_;

@@ -245,3 +245,30 @@ TEST(Fusion, OpsThatCommuteWithTheReadoutsAreDropped) {
     EXPECT_GT(std::abs(a.d_weights[0]), 1e-3);
   }
 }
+
+// A circuit of one-qubit ops only is a product state to its end: its last saved state is the
+// final state itself (written once, read by the backward pass), in both precisions.
+TEST(Fusion, OneQubitCircuitGradientsEqualPlain) {
+  Circuit c(3);
+  const ParamBlock x = c.inputs(3), w = c.weights(6);
+  for (int q = 0; q < 3; ++q) c.ry(x[q], q).rz(w[2 * q], q).rx(w[2 * q + 1] * x[q], q);
+  const Program p(c, {Readout::expval(pauli_z(0) + 0.5 * pauli_x(1) * pauli_y(2)), Readout::probs({2})});
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> normal;
+  for (Precision precision : {Precision::F64, Precision::F32}) {
+    const double tol = precision == Precision::F64 ? 1e-12 : 2e-5;
+    for (index_t batch : {5, 20}) {
+      std::vector<double> xs(static_cast<size_t>(batch * 3)), g(static_cast<size_t>(batch * p.n_outputs()));
+      for (double& v : xs) v = normal(rng);
+      for (double& v : g) v = normal(rng);
+      RunOptions fused, plain;
+      fused.precision = plain.precision = precision;
+      plain.fuse = false;
+      const std::vector<double> weights = c.initial_weights(4);
+      const VjpResult a = vjp(p, xs, batch, weights, g, fused), b = vjp(p, xs, batch, weights, g, plain);
+      EXPECT_LT(max_diff(a.outputs, b.outputs), tol);
+      EXPECT_LT(max_diff(a.d_weights, b.d_weights), tol * static_cast<double>(batch));
+      EXPECT_LT(max_diff(a.d_inputs, b.d_inputs), tol);
+    }
+  }
+}
