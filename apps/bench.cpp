@@ -69,7 +69,8 @@ Program dense_workload() {
 
 // G: one dense (complex) one-qubit gate on each qubit in turn, `sweeps` times, after a dense
 // two-qubit gate: without it the state would stay a product of one-qubit states, which the
-// engine writes without sweeping (and G would time nothing).
+// engine writes without sweeping (and G would time nothing). The readout, Z on every qubit,
+// sees every gate: none can be dropped as unobservable.
 Program gate_workload(int n, int sweeps) {
   const double a = 0.3, b = 1.1, g = -0.7;  // a generic U3, written as a dense matrix
   const std::vector<cdouble> u = {std::cos(a / 2), -std::polar(1.0, g) * std::sin(a / 2),
@@ -82,7 +83,9 @@ Program gate_workload(int n, int sweeps) {
   if (n >= 2) c.unitary(uu, {0, 1});
   for (int s = 0; s < sweeps; ++s)
     for (int q = 0; q < n; ++q) c.unitary(u, {q});
-  return Program(std::move(c), {Readout::expval(pauli_z(0))});
+  PauliSum all_z = pauli_z(0);
+  for (int q = 1; q < n; ++q) all_z = all_z * pauli_z(q);
+  return Program(std::move(c), {Readout::expval(all_z)});
 }
 
 struct Row {
