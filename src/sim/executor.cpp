@@ -1632,14 +1632,12 @@ class Executor {
     }
   }
 
-  // P r for a one-qubit Pauli P.
+  // P r for a one-qubit Pauli P, by the action one_qubit_matrix builds rotations from.
   static std::array<cdouble, 2> pauli_times(Pauli p, const std::array<cdouble, 2>& r) {
-    switch (p) {
-      case Pauli::X: return {r[1], r[0]};
-      case Pauli::Y: return {cdouble(r[1].imag(), -r[1].real()), cdouble(-r[0].imag(), r[0].real())};
-      case Pauli::Z: return {r[0], -r[1]};
-      default: return r;
-    }
+    const PauliMasks pm = pauli_masks(static_cast<std::uint64_t>(p), 1);
+    std::array<cdouble, 2> out;
+    for (std::uint64_t c = 0; c < 2; ++c) out[c ^ pm.x] = mul(pauli_phase(pm, c), r[c]);
+    return out;
   }
 
   // e[b] for b < m ({x = 0, x = 1} per lane): the sum over the 2^m entries v of t (per lane,
