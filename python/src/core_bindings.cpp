@@ -221,24 +221,44 @@ PYBIND11_MODULE(_tangle, m) {
 
   // --- options ---------------------------------------------------------------------------------
   py::class_<RunOptions>(m, "RunOptions")
-      .def(py::init([](const std::string& precision, int threads, std::uint64_t memory_limit, bool fuse) {
+      .def(py::init([](const std::string& precision, int threads, std::uint64_t memory_limit, bool fuse,
+                       const std::string& backend, int trajectories, std::uint64_t seed, int bond_dim,
+                       double cutoff) {
              RunOptions o;
              o.precision = precision_from_name(precision);
              o.threads = threads;
              o.memory_limit = memory_limit;
              o.fuse = fuse;
+             o.backend = backend_from_name(backend);
+             TANGLE_CHECK(trajectories >= 1, "trajectories=", trajectories, " must be at least 1");
+             o.trajectories = trajectories;
+             o.seed = seed;
+             TANGLE_CHECK(bond_dim >= 1, "bond_dim=", bond_dim, " must be at least 1");
+             o.bond_dim = bond_dim;
+             TANGLE_CHECK(cutoff >= 0.0 && cutoff < 1.0, "cutoff=", cutoff, " must be in [0, 1)");
+             o.cutoff = cutoff;
              return o;
            }),
-           "precision"_a = "f64", "threads"_a = 0, "memory_limit"_a = 0, "fuse"_a = true)
+           "precision"_a = "f64", "threads"_a = 0, "memory_limit"_a = 0, "fuse"_a = true, "backend"_a = "auto",
+           "trajectories"_a = 1000, "seed"_a = 0, "bond_dim"_a = 64, "cutoff"_a = 1e-12)
       .def_property(
           "precision", [](const RunOptions& o) { return std::string(precision_name(o.precision)); },
           [](RunOptions& o, const std::string& p) { o.precision = precision_from_name(p); })
+      .def_property(
+          "backend", [](const RunOptions& o) { return std::string(backend_name(o.backend)); },
+          [](RunOptions& o, const std::string& b) { o.backend = backend_from_name(b); })
       .def_readwrite("threads", &RunOptions::threads)
       .def_readwrite("memory_limit", &RunOptions::memory_limit)
       .def_readwrite("fuse", &RunOptions::fuse)
+      .def_readwrite("trajectories", &RunOptions::trajectories)
+      .def_readwrite("seed", &RunOptions::seed)
+      .def_readwrite("bond_dim", &RunOptions::bond_dim)
+      .def_readwrite("cutoff", &RunOptions::cutoff)
       .def("__repr__", [](const RunOptions& o) {
         return detail::concat("RunOptions(precision='", precision_name(o.precision), "', threads=", o.threads,
-                              ", memory_limit=", o.memory_limit, ", fuse=", o.fuse ? "True" : "False", ")");
+                              ", memory_limit=", o.memory_limit, ", fuse=", o.fuse ? "True" : "False", ", backend='",
+                              backend_name(o.backend), "', trajectories=", o.trajectories, ", seed=", o.seed,
+                              ", bond_dim=", o.bond_dim, ", cutoff=", o.cutoff, ")");
       });
 
   // --- expressions -----------------------------------------------------------------------------

@@ -18,8 +18,8 @@ void bind_torch(py::module_& m) {
   m.def(
       "quantum_apply",
       [](const std::shared_ptr<Program>& program, const ::torch::Tensor& inputs, const ::torch::Tensor& weights,
-         int threads) { return tangle::torch::quantum_apply(program, inputs, weights, threads); },
-      "program"_a, "inputs"_a, "weights"_a, "threads"_a = 0, py::call_guard<py::gil_scoped_release>());
+         const RunOptions& options) { return tangle::torch::quantum_apply(program, inputs, weights, options); },
+      "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{}, py::call_guard<py::gil_scoped_release>());
 
   m.def("embedded_digits", [] {
     data::Dataset d = data::embedded_digits();

@@ -18,7 +18,7 @@ __all__ = ["QuantumLayer", "quantum_apply"]
 def quantum_apply(program, inputs, weights, threads=0):
     """``program``'s outputs ``[batch, n_outputs]`` for ``inputs`` ``[batch, n_inputs]`` and
     ``weights`` ``[n_weights]`` (CPU tensors of one dtype, float32 or float64), differentiable in both."""
-    return _tangle.quantum_apply(program, inputs, weights, int(threads))
+    return _tangle.quantum_apply(program, inputs, weights, _tangle.RunOptions("f64", int(threads)))
 
 
 class QuantumLayer(torch.nn.Module):
@@ -37,6 +37,7 @@ class QuantumLayer(torch.nn.Module):
         self.readouts = as_readouts(readouts)[0]
         self.threads = int(threads)
         self._program = _tangle.Program(self.circuit, self.readouts)
+        self._options = _tangle.RunOptions("f64", self.threads)
         init = torch.from_numpy(self.circuit.initial_weights(seed))
         self.weights = torch.nn.Parameter(init.to(dtype or torch.get_default_dtype()))
 
@@ -61,7 +62,7 @@ class QuantumLayer(torch.nn.Module):
         single = inputs.dim() == 1
         x = inputs.unsqueeze(0) if single else inputs
         w = self.weights if self.weights.dtype == x.dtype else self.weights.to(x.dtype)
-        y = _tangle.quantum_apply(self._program, x, w, self.threads)
+        y = _tangle.quantum_apply(self._program, x, w, self._options)
         return y.squeeze(0) if single else y
 
     def extra_repr(self):
@@ -72,11 +73,13 @@ class QuantumLayer(torch.nn.Module):
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_program"]
+        del state["_options"]
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         self._program = _tangle.Program(self.circuit, self.readouts)
+        self._options = _tangle.RunOptions("f64", self.threads)
 
 
 def _copy(circuit):

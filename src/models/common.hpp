@@ -27,7 +27,7 @@ inline std::int64_t numel(const std::vector<std::int64_t>& shape) {
 /// Options every quantum layer of a model takes from its configuration.
 inline tangle::torch::LayerOptions layer_options(const Json& c, std::uint64_t salt = 0) {
   tangle::torch::LayerOptions o;
-  o.threads = c.value("threads", 0);
+  o.run.threads = c.value("threads", 0);
   o.seed = c.value("seed", std::uint64_t{0}) * 1000003ULL + salt;
   return o;
 }

@@ -146,14 +146,14 @@ class Qtl : public QtlBase {
       for (int q = 0; q < n; ++q) readouts.push_back(Readout::expval(pauli_z(q)));
     }
     program_ = std::make_shared<const Program>(std::move(circuit), std::move(readouts));
-    threads_ = layer_options(c).threads;
+    run_ = layer_options(c).run;
     make_classifier(c, program_->n_outputs(), shape.n_classes);
   }
 
   ::torch::Tensor forward(const ::torch::Tensor& x) override {
     const ::torch::Tensor z = encode(x);
     // The circuit has no trainable weights: an empty weight vector.
-    const ::torch::Tensor q = tangle::torch::quantum_apply(program_, z, ::torch::empty({0}, z.options()), threads_);
+    const ::torch::Tensor q = tangle::torch::quantum_apply(program_, z, ::torch::empty({0}, z.options()), run_);
     return classifier_->forward(q);
   }
 
@@ -164,7 +164,7 @@ class Qtl : public QtlBase {
 
  private:
   std::shared_ptr<const Program> program_;
-  int threads_ = 0;
+  RunOptions run_;
 };
 
 class QtlClassical : public QtlBase {

@@ -2434,7 +2434,7 @@ std::shared_ptr<const LoweredProgram> runnable(const LoweredProgram& program, co
 
 }  // namespace
 
-void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
+void execute_statevector(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
   check_request(program, request);
   const std::shared_ptr<const LoweredProgram> optimized =
       runnable(program, options, request.batch, request.states != nullptr);
@@ -2446,7 +2446,8 @@ void execute(const LoweredProgram& program, const RunOptions& options, const Exe
   }
 }
 
-std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& options, index_t batch, bool gradient) {
+std::uint64_t statevector_memory(const LoweredProgram& program, const RunOptions& options, index_t batch,
+                                 bool gradient) {
   TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
   std::vector<double> zeros(static_cast<size_t>(std::max<index_t>(program.n_weights, 1)), 0.0);
   double cot = 0.0;

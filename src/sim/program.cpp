@@ -43,11 +43,12 @@ const double* as_double(const T* data, index_t n, std::vector<double>& storage) 
 
 template <typename T>
 void forward(const Program& program, const T* inputs, index_t batch, const T* weights, T* outputs,
-             const RunOptions& options) {
+             const RunOptions& options, RunInfo* info) {
   TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
   std::vector<double> x_store, w_store, y;
   detail::ExecRequest req;
   req.batch = batch;
+  req.info = info;
   req.inputs = detail::as_double(inputs, batch * program.n_inputs(), x_store);
   req.weights = detail::as_double(weights, program.n_weights(), w_store);
   if constexpr (std::is_same_v<T, double>) {
@@ -62,8 +63,9 @@ void forward(const Program& program, const T* inputs, index_t batch, const T* we
   }
 }
 
-template void forward<float>(const Program&, const float*, index_t, const float*, float*, const RunOptions&);
-template void forward<double>(const Program&, const double*, index_t, const double*, double*, const RunOptions&);
+template void forward<float>(const Program&, const float*, index_t, const float*, float*, const RunOptions&, RunInfo*);
+template void forward<double>(const Program&, const double*, index_t, const double*, double*, const RunOptions&,
+                               RunInfo*);
 
 namespace {
 void check_sizes(const Program& program, size_t inputs, index_t batch, size_t weights) {
@@ -76,10 +78,10 @@ void check_sizes(const Program& program, size_t inputs, index_t batch, size_t we
 }  // namespace
 
 std::vector<double> forward(const Program& program, const std::vector<double>& inputs, index_t batch,
-                            const std::vector<double>& weights, const RunOptions& options) {
+                            const std::vector<double>& weights, const RunOptions& options, RunInfo* info) {
   check_sizes(program, inputs.size(), batch, weights.size());
   std::vector<double> out(static_cast<size_t>(batch * program.n_outputs()));
-  forward<double>(program, inputs.data(), batch, weights.data(), out.data(), options);
+  forward<double>(program, inputs.data(), batch, weights.data(), out.data(), options, info);
   return out;
 }
 

@@ -7,10 +7,11 @@ namespace tangle::torch {
 
 namespace {
 
-// Carries the program through the autograd context until backward.
+// Carries the program and its run options through the autograd context until backward.
 struct ProgramHolder : ::torch::CustomClassHolder {
-  explicit ProgramHolder(std::shared_ptr<const Program> p) : program(std::move(p)) {}
+  ProgramHolder(std::shared_ptr<const Program> p, const RunOptions& o) : program(std::move(p)), options(o) {}
   std::shared_ptr<const Program> program;
+  RunOptions options;
 };
 
 // The boundary: everything the core needs is checked here, with messages naming the bad value.
@@ -34,10 +35,10 @@ void check_tensors(const Program& program, const ::torch::Tensor& inputs, const 
                weights.sizes(), " but the circuit has ", program.n_weights(), " weights");
 }
 
-RunOptions run_options(::torch::ScalarType dtype, std::int64_t threads) {
-  RunOptions o;
+// The caller's options with the precision of the tensors' dtype.
+RunOptions run_options(::torch::ScalarType dtype, const RunOptions& options) {
+  RunOptions o = options;
   o.precision = dtype == ::torch::kFloat32 ? Precision::F32 : Precision::F64;
-  o.threads = static_cast<int>(threads);
   return o;
 }
 
@@ -56,10 +57,10 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
 
 // y = f(x; w) for contiguous x [B, n_inputs] and w, in the precision of x's dtype.
 ::torch::Tensor evaluate(const Program& program, const ::torch::Tensor& x, const ::torch::Tensor& w,
-                         std::int64_t threads) {
+                         const RunOptions& options) {
   check_tensors(program, x, w);
   ::torch::Tensor y = ::torch::empty({x.size(0), program.n_outputs()}, x.options());
-  const RunOptions o = run_options(x.scalar_type(), threads);
+  const RunOptions o = run_options(x.scalar_type(), options);
   if (x.scalar_type() == ::torch::kFloat32) {
     run_forward<float>(program, x, w, y, o);
   } else {
@@ -72,12 +73,12 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
 
 ::torch::Tensor QuantumFunction::forward(::torch::autograd::AutogradContext* ctx, const ::torch::Tensor& inputs,
                                          const ::torch::Tensor& weights, std::shared_ptr<const Program> program,
-                                         std::int64_t threads) {
+                                         const RunOptions& options) {
   const ::torch::Tensor x = inputs.contiguous(), w = weights.contiguous();
-  ::torch::Tensor y = evaluate(*program, x, w, threads);
+  ::torch::Tensor y = evaluate(*program, x, w, options);
   ctx->save_for_backward({x, w});
-  ctx->saved_data["program"] = c10::IValue::make_capsule(c10::make_intrusive<ProgramHolder>(std::move(program)));
-  ctx->saved_data["threads"] = threads;
+  ctx->saved_data["program"] =
+      c10::IValue::make_capsule(c10::make_intrusive<ProgramHolder>(std::move(program), options));
   return y;
 }
 
@@ -87,13 +88,13 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
   const ::torch::Tensor& x = saved[0];
   const ::torch::Tensor& w = saved[1];
   const auto holder = ctx->saved_data["program"].toCapsule();
-  const Program& program = *static_cast<const ProgramHolder*>(holder.get())->program;
-  const std::int64_t threads = ctx->saved_data["threads"].toInt();
+  const ProgramHolder& held = *static_cast<const ProgramHolder*>(holder.get());
+  const Program& program = *held.program;
   const ::torch::Tensor g = grad_outputs[0].to(x.scalar_type()).contiguous();
   const bool want_x = ctx->needs_input_grad(0);
   ::torch::Tensor dw = ::torch::zeros_like(w);
   ::torch::Tensor dx = want_x ? ::torch::zeros_like(x) : ::torch::Tensor();
-  const RunOptions o = run_options(x.scalar_type(), threads);
+  const RunOptions o = run_options(x.scalar_type(), held.options);
   if (x.scalar_type() == ::torch::kFloat32) {
     run_vjp<float>(program, x, w, g, want_x ? &dx : nullptr, dw, o);
   } else {
@@ -103,14 +104,14 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
 }
 
 ::torch::Tensor quantum_apply(const std::shared_ptr<const Program>& program, const ::torch::Tensor& inputs,
-                              const ::torch::Tensor& weights, int threads) {
+                              const ::torch::Tensor& weights, const RunOptions& options) {
   TANGLE_CHECK(program != nullptr, "quantum layer: no program");
   if (!inputs.requires_grad() && !weights.requires_grad()) {
     // Inference: no graph, no saved tensors.
     ::torch::NoGradGuard no_grad;
-    return evaluate(*program, inputs.contiguous(), weights.contiguous(), threads);
+    return evaluate(*program, inputs.contiguous(), weights.contiguous(), options);
   }
-  return QuantumFunction::apply(inputs, weights, program, static_cast<std::int64_t>(threads));
+  return QuantumFunction::apply(inputs, weights, program, options);
 }
 
 QuantumLayerImpl::QuantumLayerImpl(Circuit circuit, std::vector<Readout> readouts, LayerOptions options)
@@ -136,7 +137,7 @@ void QuantumLayerImpl::reset_parameters(std::uint64_t seed) {
                "] or [", program_->n_inputs(), "], got ", inputs.dim(), " dimensions");
   const ::torch::Tensor x = single ? inputs.unsqueeze(0) : inputs;
   const ::torch::Tensor w = weights.scalar_type() == x.scalar_type() ? weights : weights.to(x.scalar_type());
-  ::torch::Tensor y = quantum_apply(program_, x, w, options_.threads);
+  ::torch::Tensor y = quantum_apply(program_, x, w, options_.run);
   return single ? y.squeeze(0) : y;
 }
 

@@ -11,6 +11,7 @@
 #include <complex>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "tangle/core/types.hpp"
@@ -19,8 +20,25 @@
 
 namespace tangle {
 
+/// Which simulator runs a program. Every backend runs the same `Program` (circuit and readouts)
+/// through the same calls (forward, vjp, jacobian, sampling).
+enum class Backend : std::uint8_t {
+  Auto,           // the state vector for unitary circuits; the density matrix for noisy ones
+                  // when it fits, trajectories otherwise
+  StateVector,    // exact pure states, 2^n amplitudes per sample
+  DensityMatrix,  // exact mixed states, 4^n entries per sample
+  Trajectories,   // pure states with sampled noise (Monte-Carlo wave functions)
+  Mps,            // matrix product states of bounded bond dimension
+};
+
+/// The backend's name as the Python and CLI options spell it ("auto", "statevector",
+/// "density_matrix", "trajectories", "mps"), and back (ValueError naming a bad name).
+const char* backend_name(Backend backend);
+Backend backend_from_name(const std::string& name);
+
 struct RunOptions {
   Precision precision = Precision::F64;
+  Backend backend = Backend::Auto;
   /// Threads; 0 uses every core OpenMP offers. Results do not depend on this number.
   int threads = 0;
   /// Bytes the run may allocate; 0 means the memory the machine has available now. A gradient
@@ -30,6 +48,24 @@ struct RunOptions {
   /// Apply consecutive gates in cache-sized groups (one pass over memory per group instead of
   /// one per gate). Off gives the plain gate-by-gate sweep, for comparison and tests.
   bool fuse = true;
+  /// Trajectories backend: trajectories per sample, and the seed of their noise draws (the same
+  /// seed gives the same estimates, whatever the thread count).
+  int trajectories = 1000;
+  std::uint64_t seed = 0;
+  /// MPS backend: the largest bond dimension kept, and the relative singular-value cutoff below
+  /// which singular values are dropped.
+  int bond_dim = 64;
+  double cutoff = 1e-12;
+};
+
+/// What a run reports beside its outputs.
+struct RunInfo {
+  Backend backend = Backend::StateVector;  // the backend that ran (Auto resolved)
+  /// Trajectories: the standard error of each output's estimate, [batch, n_outputs].
+  std::vector<double> std_errors;
+  /// MPS: the largest, over the batch, of the discarded weight (sum of squared singular values
+  /// dropped), a bound on 1 - fidelity.
+  double truncation_error = 0.0;
 };
 
 /// The instruction set of the simulator's kernels on this CPU ("avx512", "avx2" or "generic"),
@@ -68,10 +104,11 @@ class Program {
 /// Outputs [batch, n_outputs] for the rows of `inputs` [batch, n_inputs] and `weights` [n_weights].
 template <typename T>
 void forward(const Program& program, const T* inputs, index_t batch, const T* weights, T* outputs,
-             const RunOptions& options = {});
+             const RunOptions& options = {}, RunInfo* info = nullptr);
 
 std::vector<double> forward(const Program& program, const std::vector<double>& inputs, index_t batch,
-                            const std::vector<double>& weights, const RunOptions& options = {});
+                            const std::vector<double>& weights, const RunOptions& options = {},
+                            RunInfo* info = nullptr);
 
 /// Final states [batch, 2^n_qubits], wire 0 the most significant bit of the index.
 std::vector<std::complex<double>> states(const Program& program, const std::vector<double>& inputs,

@@ -20,21 +20,23 @@
 namespace tangle::torch {
 
 struct LayerOptions {
-  int threads = 0;         // 0 = every core OpenMP offers; results do not depend on it
+  /// How the circuit runs: backend, threads (0 = every core; results do not depend on it), and
+  /// the backends' own settings. The precision follows the input dtype, whatever `run` says.
+  RunOptions run;
   std::uint64_t seed = 0;  // weights initialized by each weight block's rule from this seed
 };
 
 /// y = f(inputs; weights), differentiable in both. `inputs` [B, n_inputs] and `weights` [n_weights]
 /// must have the same floating dtype (float32 or float64) and live on the CPU.
 ::torch::Tensor quantum_apply(const std::shared_ptr<const Program>& program, const ::torch::Tensor& inputs,
-                              const ::torch::Tensor& weights, int threads = 0);
+                              const ::torch::Tensor& weights, const RunOptions& options = {});
 
 /// The custom autograd function behind quantum_apply (usable directly by LibTorch code).
 class QuantumFunction : public ::torch::autograd::Function<QuantumFunction> {
  public:
   static ::torch::Tensor forward(::torch::autograd::AutogradContext* ctx, const ::torch::Tensor& inputs,
                                  const ::torch::Tensor& weights, std::shared_ptr<const Program> program,
-                                 std::int64_t threads);
+                                 const RunOptions& options);
   static ::torch::autograd::variable_list backward(::torch::autograd::AutogradContext* ctx,
                                                    ::torch::autograd::variable_list grad_outputs);
 };

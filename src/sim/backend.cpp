@@ -1,0 +1,57 @@
+// The one place that picks the simulator a run goes to: every public entry point (forward, vjp,
+// sampling, states) reaches a backend through execute().
+#include <string>
+
+#include "executor.hpp"
+#include "tangle/core/error.hpp"
+
+namespace tangle {
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::Auto: return "auto";
+    case Backend::StateVector: return "statevector";
+    case Backend::DensityMatrix: return "density_matrix";
+    case Backend::Trajectories: return "trajectories";
+    case Backend::Mps: return "mps";
+  }
+  return "?";
+}
+
+Backend backend_from_name(const std::string& name) {
+  for (Backend b : {Backend::Auto, Backend::StateVector, Backend::DensityMatrix, Backend::Trajectories, Backend::Mps})
+    if (name == backend_name(b)) return b;
+  throw ValueError(detail::concat("backend \"", name,
+                                  "\" is not one of auto, statevector, density_matrix, trajectories, mps"));
+}
+
+namespace detail {
+
+Backend resolve_backend(const LoweredProgram& program, const RunOptions& options) {
+  (void)program;
+  return options.backend == Backend::Auto ? Backend::StateVector : options.backend;
+}
+
+void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
+  const Backend backend = resolve_backend(program, options);
+  if (request.info != nullptr) request.info->backend = backend;
+  switch (backend) {
+    case Backend::StateVector:
+      execute_statevector(program, options, request);
+      return;
+    default:
+      throw ValueError(concat("the ", backend_name(backend), " backend is not available in this build"));
+  }
+}
+
+std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& options, index_t batch, bool gradient) {
+  const Backend backend = resolve_backend(program, options);
+  switch (backend) {
+    case Backend::StateVector: return statevector_memory(program, options, batch, gradient);
+    default:
+      throw ValueError(concat("the ", backend_name(backend), " backend is not available in this build"));
+  }
+}
+
+}  // namespace detail
+}  // namespace tangle
