@@ -4,8 +4,8 @@
 
 #include <random>
 
-#include "sim/clifford_frame.hpp"
-#include "sim/schedule.hpp"
+#include "sim/plan/clifford_frame.hpp"
+#include "sim/plan/schedule.hpp"
 #include "tangle/diff/adjoint.hpp"
 #include "tangle/sim/program.hpp"
 

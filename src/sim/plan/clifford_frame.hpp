@@ -6,7 +6,7 @@
 // The result is the same circuit on the same state, with no sweep spent on the Clifford gates.
 #pragma once
 
-#include "lowered.hpp"
+#include "sim/lowered.hpp"
 
 namespace tangle::detail {
 

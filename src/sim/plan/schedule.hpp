@@ -6,7 +6,7 @@
 // segment's rotations can be applied as one phase per basis state.
 #pragma once
 
-#include "lowered.hpp"
+#include "sim/lowered.hpp"
 
 namespace tangle::detail {
 

@@ -3,7 +3,7 @@
 #include <bit>
 #include <cmath>
 
-#include "dense_math.hpp"
+#include "sim/dense_math.hpp"
 
 namespace tangle::detail {
 
