@@ -467,6 +467,26 @@ PYBIND11_MODULE(_tangle, m) {
              return c.state_preparation(to_vector(amplitudes), std::move(wires));
            },
            "amplitudes"_a, "wires"_a, chain)
+      // channels: strengths first, wires last, as the gates
+      .def("depolarizing", &Circuit::depolarizing, "p"_a, "wire"_a, chain)
+      .def("two_qubit_depolarizing", &Circuit::two_qubit_depolarizing, "p"_a, "a"_a, "b"_a, chain)
+      .def("bit_flip", &Circuit::bit_flip, "p"_a, "wire"_a, chain)
+      .def("phase_flip", &Circuit::phase_flip, "p"_a, "wire"_a, chain)
+      .def("pauli_channel", &Circuit::pauli_channel, "px"_a, "py"_a, "pz"_a, "wire"_a, chain)
+      .def("amplitude_damping", &Circuit::amplitude_damping, "gamma"_a, "wire"_a, chain)
+      .def("generalized_amplitude_damping", &Circuit::generalized_amplitude_damping, "gamma"_a, "p"_a, "wire"_a,
+           chain)
+      .def("phase_damping", &Circuit::phase_damping, "gamma"_a, "wire"_a, chain)
+      .def("thermal_relaxation", &Circuit::thermal_relaxation, "t1"_a, "t2"_a, "t_gate"_a, "wire"_a, chain)
+      .def("reset", &Circuit::reset, "wire"_a, chain)
+      .def("kraus",
+           [](Circuit& c, const std::vector<ComplexArray>& matrices, std::vector<int> wires) -> Circuit& {
+             std::vector<std::vector<cdouble>> ms;
+             for (const ComplexArray& m : matrices) ms.push_back(to_vector(m));
+             return c.kraus(ms, std::move(wires));
+           },
+           "matrices"_a, "wires"_a, chain)
+      .def_property_readonly("has_channels", &Circuit::has_channels)
       .def("append", &Circuit::append, "op"_a, chain)
       .def("_assign", [](Circuit& self, const Circuit& other) { self = other; }, "other"_a);
 
@@ -671,6 +691,20 @@ PYBIND11_MODULE(_tangle, m) {
           s = states(p, xs, batch, ws, o);
         }
         return to_array(std::move(s), {batch, index_t{1} << p.n_qubits()});
+      },
+      "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{});
+  m.def(
+      "density_matrices",
+      [](const Program& p, const DoubleArray& x, const DoubleArray& w, const RunOptions& o) {
+        const index_t batch = checked_batch(p, x, w);
+        const std::vector<double> xs = to_vector(x), ws = to_vector(w);
+        std::vector<cdouble> s;
+        {
+          py::gil_scoped_release release;
+          s = density_matrices(p, xs, batch, ws, o);
+        }
+        const index_t d = index_t{1} << p.n_qubits();
+        return to_array(std::move(s), {batch, d, d});
       },
       "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{});
   m.def("memory_estimate", &memory_estimate, "program"_a, "batch"_a, "options"_a = RunOptions{},

@@ -165,13 +165,15 @@ class Circuit(_tangle.Circuit):
         """The circuit (as it is now) with its readouts, lowered once for repeated runs."""
         return _tangle.Program(self, as_readouts(readouts)[0])
 
-    def _prepare(self, readouts, inputs, weights, precision, threads):
+    def _prepare(self, readouts, inputs, weights, precision, threads, backend="auto", trajectories=1000,
+                 trajectory_seed=0):
         rs, single_readout = as_readouts(readouts)
         prog = _tangle.Program(self, rs)
         x, single_sample = self._inputs(inputs)
         w = self._weights(weights)
         squeeze = single_readout and prog.n_outputs == 1
-        opts = _tangle.RunOptions(precision, int(threads))
+        opts = _tangle.RunOptions(precision, int(threads), backend=backend, trajectories=int(trajectories),
+                                  seed=int(trajectory_seed))
         return prog, x, w, single_sample, squeeze, opts
 
     @staticmethod
@@ -182,10 +184,17 @@ class Circuit(_tangle.Circuit):
         return a[0] if single_sample else a
 
     # --- execution ----------------------------------------------------------------------------
-    def run(self, readouts, inputs=None, weights=None, *, shots=None, seed=0, precision="f64", threads=0):
+    def run(self, readouts, inputs=None, weights=None, *, shots=None, seed=0, precision="f64", threads=0,
+            backend="auto", trajectories=1000):
         """Every readout's outputs; exact when ``shots`` is None, else estimated from ``shots``
-        measurements per sample drawn from a generator seeded by ``seed``."""
-        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads)
+        measurements per sample drawn from a generator seeded by ``seed``.
+
+        ``backend``: "statevector" (pure states), "density_matrix" (exact mixed states, up to 13
+        qubits), "trajectories" (``trajectories`` sampled pure states per sample, seeded by
+        ``seed``) or "auto": the state vector for unitary circuits, the density matrix for noisy
+        ones."""
+        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
+                                                          trajectories, seed)
         if shots is None:
             y = _tangle.forward(prog, x, w, opts)
         else:
@@ -210,15 +219,16 @@ class Circuit(_tangle.Circuit):
         return g.reshape(batch, prog.n_outputs)
 
     def vjp(self, readouts, inputs=None, weights=None, cotangent=None, *, method="adjoint", shots=None, seed=0,
-            step=1e-6, precision="f64", threads=0):
+            step=1e-6, precision="f64", threads=0, backend="auto", trajectories=1000):
         """``(d_weights [n_weights], d_inputs [batch, n_inputs])`` of ``sum(cotangent * outputs)``.
 
         ``cotangent`` has the shape of ``run``'s result (None: all ones, the gradient of the sum).
         ``method``: "adjoint" (exact, about three forward passes), "param_shift" (circuit runs
         only; with ``shots`` each estimated from measurements) or "finite_diff" (central, ``step``).
-        d_weights sums over the batch; d_inputs is per sample.
+        d_weights sums over the batch; d_inputs is per sample. ``backend`` as in ``run``.
         """
-        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads)
+        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
+                                                          trajectories, seed)
         g = self._cotangent(prog, cotangent, x.shape[0], single, squeeze)
         self._check_method(method, shots)
         if method == "adjoint":
@@ -230,10 +240,11 @@ class Circuit(_tangle.Circuit):
         return dw, (dx[0] if single else dx)
 
     def jacobian(self, readouts, inputs=None, weights=None, *, method="adjoint", shots=None, seed=0, step=1e-6,
-                 precision="f64", threads=0):
+                 precision="f64", threads=0, backend="auto", trajectories=1000):
         """``(d_weights, d_inputs)``: per-sample derivatives of every output, shaped
         ``run's shape + [n_weights]`` and ``run's shape + [n_inputs]``. ``method`` as in ``vjp``."""
-        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads)
+        prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
+                                                          trajectories, seed)
         self._check_method(method, shots)
         if method == "adjoint":
             _, dw, dx = _tangle.jacobian(prog, x, w, opts)
@@ -269,10 +280,20 @@ class Circuit(_tangle.Circuit):
         s = _tangle.states(prog, x, w, opts)
         return s[0] if single else s
 
-    def sample(self, shots, wires=None, inputs=None, weights=None, *, seed=0, precision="f64", threads=0):
+    def density_matrix(self, inputs=None, weights=None, *, precision="f64", threads=0):
+        """Final density matrices, complex128 ``[batch, 2^n, 2^n]`` (wire 0 the most significant bit of
+        both indices), from the density-matrix backend."""
+        prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads,
+                                                    "density_matrix")
+        r = _tangle.density_matrices(prog, x, w, opts)
+        return r[0] if single else r
+
+    def sample(self, shots, wires=None, inputs=None, weights=None, *, seed=0, precision="f64", threads=0,
+               backend="auto", trajectories=1000):
         """Measured basis states of ``wires`` (all by default; wires[0] the most significant bit),
         int64 ``[batch, shots]``."""
-        prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads)
+        prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads, backend,
+                                                    trajectories, seed)
         s = _tangle.sample(prog, x, w, int(shots), int(seed), _all_wires(wires, self.n_qubits), opts)
         s = s.astype(np.int64)
         return s[0] if single else s

@@ -141,6 +141,10 @@ def test_every_core_op_is_reachable():
     c.rot(w[0], w[1], w[2], 0).u3(0.1, 0.2, 0.3, 1).crot(w[0], 0.2, x[1], 2, 0)
     c.unitary(np.eye(4), [0, 2]).special_unitary([1])
     c.evolution(x[3:7], 0.5 * w[0], [2])
+    # channels, strengths first and wires last
+    c.depolarizing(0.1, 0).two_qubit_depolarizing(w[0] * 0.01, 0, 1).bit_flip(0.1, 1).phase_flip(0.1, 2)
+    c.pauli_channel(0.1, 0.1, 0.1, 0).amplitude_damping(0.1, 0).generalized_amplitude_damping(0.1, 0.2, 1)
+    c.phase_damping(0.1, 2).thermal_relaxation(1.0, 1.5, 0.1, 0).reset(1).kraus([np.eye(2)], [2])
     assert {op.gate for op in c.ops} == set(tg.gate_names()) - {"StatePreparation"}
     d = tg.Circuit(2).state_preparation([0, 1j, 0, 0], [0, 1])
     np.testing.assert_allclose(d.probs(), [0, 1, 0, 0], atol=1e-12)

@@ -14,6 +14,7 @@
 // No decomposition wraps a controlled gate around a synthesized one, so dropping each single-qubit
 // gate's global phase is exact: every dropped phase multiplies the whole state.
 #include "tangle/io/qasm.hpp"
+#include "tangle/ir/channel.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -487,6 +488,16 @@ std::string to_qasm(const Circuit& circuit, const std::vector<double>& weights, 
       TANGLE_CHECK(std::isfinite(v), "to_qasm: angle ", e.to_string(), " of op ", i, " (",
                    gate_info(op.gate).name, ") is ", v);
       th.push_back(v);
+    }
+    if (is_channel(op.gate)) {
+      // OpenQASM 2.0 has no channels: say so where the channel was, never drop it silently.
+      std::ostringstream note;
+      note.precision(12);
+      note << "channel " << gate_info(op.gate).name << "(";
+      for (size_t j = 0; j < th.size(); ++j) note << (j ? ", " : "") << th[j];
+      note << ") on q[" << detail::join(op.wires, "], q[") << "] is not part of OpenQASM 2.0 and is omitted";
+      out.comment(note.str());
+      continue;
     }
     write_op(op, th, weights.data(), inputs.data(), out);
   }

@@ -5,6 +5,7 @@
 
 #include "tangle/core/error.hpp"
 #include "tangle/core/random.hpp"
+#include "tangle/ir/channel.hpp"
 
 namespace tangle {
 
@@ -183,6 +184,36 @@ Circuit& Circuit::state_preparation(std::vector<cdouble> amplitudes, std::vector
   return append(std::move(op));
 }
 
+Circuit& Circuit::channel(Gate g, std::vector<Expr> strengths, std::vector<int> wires) {
+  Op op;
+  op.gate = g;
+  op.wires = std::move(wires);
+  op.angles = std::move(strengths);
+  return append(std::move(op));
+}
+
+Circuit& Circuit::kraus(const std::vector<std::vector<cdouble>>& matrices, std::vector<int> wires) {
+  Op op;
+  op.gate = Gate::Kraus;
+  op.wires = std::move(wires);
+  const size_t k = op.wires.size();
+  TANGLE_CHECK(k >= 1 && k <= 3, "Kraus channel on ", k, " wires: 1 to 3 are supported");
+  TANGLE_CHECK(!matrices.empty(), "Kraus channel needs at least one matrix");
+  const size_t dd = (size_t{1} << k) * (size_t{1} << k);
+  for (size_t i = 0; i < matrices.size(); ++i) {
+    TANGLE_CHECK(matrices[i].size() == dd, "Kraus matrix ", i, " on ", k, " wires needs ", dd, " entries but has ",
+                 matrices[i].size());
+    op.matrix.insert(op.matrix.end(), matrices[i].begin(), matrices[i].end());
+  }
+  return append(std::move(op));
+}
+
+bool Circuit::has_channels() const {
+  for (const Op& op : ops_)
+    if (is_channel(op.gate)) return true;
+  return false;
+}
+
 void Circuit::check_wires(const Op& op) const {
   const GateInfo& info = gate_info(op.gate);
   if (info.n_wires >= 0) {
@@ -290,6 +321,30 @@ Circuit& Circuit::append(Op op) {
       TANGLE_CHECK(op.block.offset() + op.block.size() <= n_inputs_,
                    "AmplitudeEmbedding input block is not declared by this circuit");
       TANGLE_CHECK(std::isfinite(op.pad), "AmplitudeEmbedding pad value ", op.pad, " is not finite");
+      break;
+    }
+    case GateFamily::Channel: {
+      if (op.gate == Gate::Kraus) {
+        TANGLE_CHECK(k >= 1 && k <= 3, "Kraus channel on ", k, " wires: 1 to 3 are supported");
+        const size_t dd = (size_t{1} << k) * (size_t{1} << k);
+        TANGLE_CHECK(!op.matrix.empty() && op.matrix.size() % dd == 0, "Kraus channel on ", k,
+                     " wires needs matrices of ", dd, " entries each, but ", op.matrix.size(), " entries were given");
+        for (const cdouble& a : op.matrix)
+          TANGLE_CHECK(std::isfinite(a.real()) && std::isfinite(a.imag()), "Kraus channel on wires ",
+                       detail::join(op.wires), ": entry ", a, " is not finite");
+        const double dev = kraus_completeness_error(op.matrix, static_cast<int>(k));
+        TANGLE_CHECK(dev < 1e-8, "Kraus channel on wires ", detail::join(op.wires),
+                     " is not trace preserving: max |sum_i K_i^dagger K_i - I| = ", dev);
+        break;
+      }
+      bool constant = true;
+      std::vector<double> values;
+      for (const Expr& e : op.angles) {
+        constant = constant && e.is_constant();
+        values.push_back(e.constant());
+      }
+      // Strengths that depend on weights or inputs are checked when they are evaluated.
+      if (constant && !values.empty()) check_channel_strengths(op.gate, values.data());
       break;
     }
     default: break;

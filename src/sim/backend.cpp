@@ -28,8 +28,9 @@ Backend backend_from_name(const std::string& name) {
 namespace detail {
 
 Backend resolve_backend(const LoweredProgram& program, const RunOptions& options) {
-  (void)program;
-  return options.backend == Backend::Auto ? Backend::StateVector : options.backend;
+  if (options.backend != Backend::Auto) return options.backend;
+  if (!program.has_channels) return Backend::StateVector;
+  return program.n_qubits <= kAutoDensityQubits ? Backend::DensityMatrix : Backend::Trajectories;
 }
 
 void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
@@ -38,6 +39,12 @@ void execute(const LoweredProgram& program, const RunOptions& options, const Exe
   switch (backend) {
     case Backend::StateVector:
       execute_statevector(program, options, request);
+      return;
+    case Backend::DensityMatrix:
+      execute_density_matrix(program, options, request);
+      return;
+    case Backend::Trajectories:
+      execute_trajectories(program, options, request);
       return;
     default:
       throw ValueError(concat("the ", backend_name(backend), " backend is not available in this build"));
@@ -48,6 +55,8 @@ std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& op
   const Backend backend = resolve_backend(program, options);
   switch (backend) {
     case Backend::StateVector: return statevector_memory(program, options, batch, gradient);
+    case Backend::DensityMatrix: return density_matrix_memory(program, options, batch, gradient);
+    case Backend::Trajectories: return trajectories_memory(program, options, batch, gradient);
     default:
       throw ValueError(concat("the ", backend_name(backend), " backend is not available in this build"));
   }

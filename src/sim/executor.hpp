@@ -19,6 +19,7 @@ struct ExecRequest {
   double* d_weights = nullptr;  // zeroed by the caller
   double* d_inputs = nullptr;   // [batch, n_inputs], zeroed by the caller
   cdouble* states = nullptr;    // [batch, 2^n]
+  cdouble* density = nullptr;   // [batch, 2^n, 2^n]: mixed-state backends only
   RunInfo* info = nullptr;      // what the run reports beside its outputs, when asked
 };
 
@@ -33,9 +34,29 @@ std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& op
 /// The backend `options.backend` resolves to for this program.
 Backend resolve_backend(const LoweredProgram& program, const RunOptions& options);
 
+/// Throws ValueError naming the first bad value of a request: a non-finite input, weight,
+/// cotangent or angle, an embedding that cannot be normalized, a channel strength out of range.
+void check_request(const LoweredProgram& program, const ExecRequest& request);
+
 /// The state-vector backend (executor.cpp).
 void execute_statevector(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request);
 std::uint64_t statevector_memory(const LoweredProgram& program, const RunOptions& options, index_t batch,
                                  bool gradient);
+
+/// Qubits the density-matrix backend accepts (a state of 13 qubits is 0.5 GiB in single precision, 1 GiB in double).
+inline constexpr int kMaxDensityQubits = 13;
+
+/// Auto runs noisy circuits of up to this many qubits on the density matrix, larger ones on trajectories.
+inline constexpr int kAutoDensityQubits = 12;
+
+/// The density-matrix backend (density/density_matrix.cpp).
+void execute_density_matrix(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request);
+std::uint64_t density_matrix_memory(const LoweredProgram& program, const RunOptions& options, index_t batch,
+                                    bool gradient);
+
+/// The trajectories backend (trajectories/trajectories.cpp).
+void execute_trajectories(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request);
+std::uint64_t trajectories_memory(const LoweredProgram& program, const RunOptions& options, index_t batch,
+                                  bool gradient);
 
 }  // namespace tangle::detail

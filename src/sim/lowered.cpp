@@ -130,6 +130,15 @@ LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readout
         l.normalize = op.normalize;
         out.ops.push_back(std::move(l));
         break;
+      case GateFamily::Channel:
+        l.kind = LoweredOp::Kind::Channel;
+        l.gate = op.gate;
+        l.targets = targets;
+        l.strengths = op.angles;
+        l.matrix = op.matrix;
+        out.has_channels = true;
+        out.ops.push_back(std::move(l));
+        break;
     }
   }
   return out;

@@ -20,6 +20,7 @@ struct LoweredOp {
     Evolution,           // exp(-i angle H_b / 2), H_b from inputs [offset, offset + 4^k)
     AmplitudeEmbedding,  // initial state from inputs [offset, offset + count), padded, normalized
     StatePreparation,    // initial state from fixed amplitudes (in `matrix`)
+    Channel,             // the channel `gate` on targets, strengths `strengths` (Kraus: `matrix`)
   };
   Kind kind = Kind::Matrix;
   std::vector<int> targets;  // qubits in matrix order (first = most significant local bit)
@@ -33,6 +34,8 @@ struct LoweredOp {
   bool normalize = true;
   bool per_sample = false;  // SpecialUnitary: its parameters are inputs
   int source = -1;  // index of the circuit op it came from
+  Gate gate = Gate::I;           // Channel: which one
+  std::vector<Expr> strengths;   // Channel: its strengths, in the gate's order
 
   bool has_parameters() const {
     switch (kind) {
@@ -43,6 +46,10 @@ struct LoweredOp {
       case Kind::SpecialUnitary:
       case Kind::Evolution:
       case Kind::AmplitudeEmbedding: return true;
+      case Kind::Channel:
+        for (const Expr& e : strengths)
+          if (!e.is_constant()) return true;
+        return false;
     }
     return false;
   }
@@ -72,6 +79,7 @@ struct LoweredProgram {
   std::vector<LoweredOp> ops;
   std::vector<Readout> readouts;
   index_t n_outputs = 0;
+  bool has_channels = false;  // some op is a Channel: only the mixed-state backends run it
   /// Segments of mutually commuting ops (see schedule.hpp): one past the last op of each.
   /// Empty means one op per segment.
   std::vector<size_t> segment_ends;

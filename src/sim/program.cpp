@@ -99,6 +99,26 @@ std::vector<std::complex<double>> states(const Program& program, const std::vect
   return out;
 }
 
+std::vector<std::complex<double>> density_matrices(const Program& program, const std::vector<double>& inputs,
+                                                   index_t batch, const std::vector<double>& weights,
+                                                   const RunOptions& options) {
+  check_sizes(program, inputs.size(), batch, weights.size());
+  TANGLE_CHECK(options.backend == Backend::Auto || options.backend == Backend::DensityMatrix,
+               "density matrices come from the density_matrix backend, not ", backend_name(options.backend));
+  TANGLE_CHECK(program.n_qubits() <= detail::kMaxDensityQubits, "density matrices of ", program.n_qubits(),
+               " qubits are too large to return (at most ", detail::kMaxDensityQubits, ")");
+  RunOptions o = options;
+  o.backend = Backend::DensityMatrix;
+  std::vector<std::complex<double>> out(static_cast<size_t>(batch) << (2 * program.n_qubits()));
+  detail::ExecRequest req;
+  req.batch = batch;
+  req.inputs = inputs.data();
+  req.weights = weights.data();
+  req.density = out.data();
+  detail::execute(program.lowered(), o, req);
+  return out;
+}
+
 std::uint64_t memory_estimate(const Program& program, index_t batch, const RunOptions& options, bool gradient) {
   return detail::execute_memory(program.lowered(), options, batch, gradient);
 }

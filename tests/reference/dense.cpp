@@ -229,7 +229,8 @@ Mat op_matrix(const Op& op, const double* w, const double* x) {
       return evolution(x + op.block.offset(), static_cast<int>(nw), angle(0));
     }
     case Gate::AmplitudeEmbedding:
-    case Gate::StatePreparation: break;
+    case Gate::StatePreparation:
+    default: break;  // channels: see density.hpp
   }
   fail("op_matrix: no matrix for gate " + std::string(gate_info(op.gate).name));
 }

@@ -181,7 +181,8 @@ void append_gate(Circuit& c, Gate g, const std::vector<int>& wires, Rng& rng, co
       return;
     }
     case Gate::AmplitudeEmbedding:
-    case Gate::StatePreparation: break;
+    case Gate::StatePreparation:
+    default: break;  // channels: see density.hpp
   }
   throw std::logic_error("append_gate: state preparations are not appended here");
 }
@@ -249,7 +250,7 @@ std::vector<Gate> diagonal_menu() {
 std::vector<Gate> unitary_gates() {
   std::vector<Gate> g;
   for (const GateInfo& info : kGates)
-    if (info.family != GateFamily::StatePrep) g.push_back(info.gate);
+    if (info.family != GateFamily::StatePrep && info.family != GateFamily::Channel) g.push_back(info.gate);
   return g;
 }
 

@@ -284,7 +284,7 @@ TEST(QasmRoundTrip, RandomCircuitsWithEveryOpKind) {
     if (seed % 3 == 2) c.state_preparation(random_state(k0, rng), random_wires(n, k0, rng));
     std::vector<Gate> kinds;
     for (const GateInfo& info : kGates)
-      if (info.family != GateFamily::StatePrep) kinds.push_back(info.gate);
+      if (info.family != GateFamily::StatePrep && info.family != GateFamily::Channel) kinds.push_back(info.gate);
     std::shuffle(kinds.begin(), kinds.end(), rng);
     for (int extra = 0; extra < 12; ++extra) kinds.push_back(kinds[rng() % kinds.size()]);
     for (Gate g : kinds) c.append(random_op(g, c, w, x, rng));
@@ -296,7 +296,9 @@ TEST(QasmRoundTrip, RandomCircuitsWithEveryOpKind) {
     for (double& v : xv) v = nd(rng);
     expect_round_trip(c, wv, xv, "seed " + std::to_string(seed));
   }
-  EXPECT_EQ(seen.size(), kGates.size()) << "some op kind was never drawn";
+  size_t unitary_kinds = 0;  // channels have no OpenQASM 2.0 form (density_test.cpp checks their comments)
+  for (const GateInfo& info : kGates) unitary_kinds += info.family != GateFamily::Channel;
+  EXPECT_EQ(seen.size(), unitary_kinds) << "some op kind was never drawn";
 }
 
 TEST(QasmRoundTrip, DenseBlocksUpToFiveQubits) {

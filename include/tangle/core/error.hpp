@@ -39,6 +39,19 @@ std::string concat(Args&&... args) {
   (out << ... << std::forward<Args>(args));
   return out.str();
 }
+
+/// "a, b, c" for the elements of a container (wire lists in messages).
+template <typename Container>
+std::string join(const Container& items, const char* separator = ", ") {
+  std::ostringstream out;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out << separator;
+    out << item;
+    first = false;
+  }
+  return out.str();
+}
 }  // namespace detail
 
 }  // namespace tangle

@@ -126,12 +126,39 @@ class Circuit {
   /// (2^k of them, wires[0] most significant). Must be the first op.
   Circuit& state_preparation(std::vector<cdouble> amplitudes, std::vector<int> wires);
 
+  // Channels (noise; see channel.hpp for their definitions): strengths first, then wires. A
+  // strength is an Expr like an angle: a constant, a trainable weight or a per-sample input.
+  Circuit& depolarizing(const Expr& p, int w) { return channel(Gate::Depolarizing, {p}, {w}); }
+  Circuit& two_qubit_depolarizing(const Expr& p, int a, int b) {
+    return channel(Gate::TwoQubitDepolarizing, {p}, {a, b});
+  }
+  Circuit& bit_flip(const Expr& p, int w) { return channel(Gate::BitFlip, {p}, {w}); }
+  Circuit& phase_flip(const Expr& p, int w) { return channel(Gate::PhaseFlip, {p}, {w}); }
+  Circuit& pauli_channel(const Expr& px, const Expr& py, const Expr& pz, int w) {
+    return channel(Gate::PauliChannel, {px, py, pz}, {w});
+  }
+  Circuit& amplitude_damping(const Expr& gamma, int w) { return channel(Gate::AmplitudeDamping, {gamma}, {w}); }
+  Circuit& generalized_amplitude_damping(const Expr& gamma, const Expr& p, int w) {
+    return channel(Gate::GeneralizedAmplitudeDamping, {gamma, p}, {w});
+  }
+  Circuit& phase_damping(const Expr& gamma, int w) { return channel(Gate::PhaseDamping, {gamma}, {w}); }
+  Circuit& thermal_relaxation(const Expr& t1, const Expr& t2, const Expr& t_gate, int w) {
+    return channel(Gate::ThermalRelaxation, {t1, t2, t_gate}, {w});
+  }
+  Circuit& reset(int w) { return channel(Gate::Reset, {}, {w}); }
+  /// rho -> sum_i K_i rho K_i^dagger for Kraus matrices (each 2^k x 2^k, row-major) on k wires;
+  /// checked for completeness (sum_i K_i^dagger K_i = I).
+  Circuit& kraus(const std::vector<std::vector<cdouble>>& matrices, std::vector<int> wires);
+  /// True when some op is a channel (the circuit is not unitary).
+  bool has_channels() const;
+
   /// Appends an op after checking it (wires, angles, matrix, blocks); every method above calls this.
   Circuit& append(Op op);
 
  private:
   Circuit& fixed(Gate g, std::vector<int> wires);
   Circuit& rotation(Gate g, const Expr& angle, std::vector<int> wires);
+  Circuit& channel(Gate g, std::vector<Expr> strengths, std::vector<int> wires);
   void check_wires(const Op& op) const;
   void check_expr(const Expr& e, const Op& op) const;
 

@@ -37,6 +37,9 @@ enum class Gate : std::uint8_t {
   PhaseShift, ControlledPhaseShift,
   Rot, U3, CRot,
   Unitary, SpecialUnitary, Evolution, AmplitudeEmbedding, StatePreparation,
+  // Channels (noise): not unitary; see channel.hpp for their Kraus operators.
+  Depolarizing, TwoQubitDepolarizing, BitFlip, PhaseFlip, PauliChannel,
+  AmplitudeDamping, GeneralizedAmplitudeDamping, PhaseDamping, ThermalRelaxation, Reset, Kraus,
 };
 
 enum class GateFamily : std::uint8_t {
@@ -48,6 +51,7 @@ enum class GateFamily : std::uint8_t {
   SpecialUnitary,  // exp(i sum omega_k P_k), omega trainable
   Evolution,       // exp(-i t H_b / 2), H_b from the sample's inputs
   StatePrep,       // AmplitudeEmbedding, StatePreparation: the initial state (first op only)
+  Channel,         // a quantum channel (CPTP map) whose "angles" are its strengths (channel.hpp)
 };
 
 struct GateInfo {
@@ -60,7 +64,7 @@ struct GateInfo {
   Pauli generator;  // Pauli rotations acting with the same letter on every target; I otherwise
 };
 
-inline constexpr std::array<GateInfo, 38> kGates = {{
+inline constexpr std::array<GateInfo, 49> kGates = {{
     {Gate::I, "I", 1, 0, 0, GateFamily::Fixed, Pauli::I},
     {Gate::X, "X", 1, 0, 0, GateFamily::Fixed, Pauli::I},
     {Gate::Y, "Y", 1, 0, 0, GateFamily::Fixed, Pauli::I},
@@ -99,6 +103,17 @@ inline constexpr std::array<GateInfo, 38> kGates = {{
     {Gate::Evolution, "Evolution", -1, 0, 1, GateFamily::Evolution, Pauli::I},
     {Gate::AmplitudeEmbedding, "AmplitudeEmbedding", -1, 0, 0, GateFamily::StatePrep, Pauli::I},
     {Gate::StatePreparation, "StatePreparation", -1, 0, 0, GateFamily::StatePrep, Pauli::I},
+    {Gate::Depolarizing, "Depolarizing", 1, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::TwoQubitDepolarizing, "TwoQubitDepolarizing", 2, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::BitFlip, "BitFlip", 1, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::PhaseFlip, "PhaseFlip", 1, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::PauliChannel, "PauliChannel", 1, 0, 3, GateFamily::Channel, Pauli::I},
+    {Gate::AmplitudeDamping, "AmplitudeDamping", 1, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::GeneralizedAmplitudeDamping, "GeneralizedAmplitudeDamping", 1, 0, 2, GateFamily::Channel, Pauli::I},
+    {Gate::PhaseDamping, "PhaseDamping", 1, 0, 1, GateFamily::Channel, Pauli::I},
+    {Gate::ThermalRelaxation, "ThermalRelaxation", 1, 0, 3, GateFamily::Channel, Pauli::I},
+    {Gate::Reset, "Reset", 1, 0, 0, GateFamily::Channel, Pauli::I},
+    {Gate::Kraus, "Kraus", -1, 0, 0, GateFamily::Channel, Pauli::I},
 }};
 
 constexpr const GateInfo& gate_info(Gate g) { return kGates[static_cast<std::size_t>(g)]; }

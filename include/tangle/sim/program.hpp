@@ -115,6 +115,12 @@ std::vector<std::complex<double>> states(const Program& program, const std::vect
                                          index_t batch, const std::vector<double>& weights,
                                          const RunOptions& options = {});
 
+/// Final density matrices [batch, 2^n, 2^n] (row-major; wire 0 the most significant bit of
+/// both indices), from the density-matrix backend (options.backend Auto or DensityMatrix).
+std::vector<std::complex<double>> density_matrices(const Program& program, const std::vector<double>& inputs,
+                                                   index_t batch, const std::vector<double>& weights,
+                                                   const RunOptions& options = {});
+
 /// Bytes one call with this batch would allocate (states, workspaces), for planning.
 std::uint64_t memory_estimate(const Program& program, index_t batch, const RunOptions& options = {},
                               bool gradient = false);

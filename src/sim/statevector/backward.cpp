@@ -185,6 +185,7 @@ void Executor<Real>::backward_op(size_t i, index_t tile, Real* psi, Real* lam, W
       embedding_gradient(p, tile, lam);
       break;
     case LoweredOp::Kind::StatePreparation:
+    case LoweredOp::Kind::Channel:  // never planned (execute_statevector refuses channels)
       break;
   }
 }

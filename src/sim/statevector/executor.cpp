@@ -1,5 +1,6 @@
 // One call of the state-vector backend: workspaces, tiles over threads, the entry points.
 #include "executor.hpp"
+#include "tangle/ir/channel.hpp"
 
 namespace tangle::detail::statevector {
 
@@ -106,11 +107,16 @@ void check_finite(const double* data, index_t rows, index_t cols, const char* wh
     }
 }
 
+}  // namespace
+}  // namespace tangle::detail::statevector
+
+namespace tangle::detail {
+
 void check_request(const LoweredProgram& prog, const ExecRequest& req) {
   TANGLE_CHECK(req.batch >= 1, "batch size ", req.batch, " must be at least 1");
-  check_finite(req.inputs, req.batch, prog.n_inputs, "input x");
-  check_finite(req.weights, 1, prog.n_weights, "weight w");
-  if (req.cotangent != nullptr) check_finite(req.cotangent, req.batch, prog.n_outputs, "cotangent");
+  statevector::check_finite(req.inputs, req.batch, prog.n_inputs, "input x");
+  statevector::check_finite(req.weights, 1, prog.n_weights, "weight w");
+  if (req.cotangent != nullptr) statevector::check_finite(req.cotangent, req.batch, prog.n_outputs, "cotangent");
   // Angles are affine in finite values but may still overflow; and embeddings need a norm.
   for (const LoweredOp& op : prog.ops) {
     if (op.kind == LoweredOp::Kind::AmplitudeEmbedding) {
@@ -132,6 +138,23 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
       }
       continue;
     }
+    if (op.kind == LoweredOp::Kind::Channel) {
+      // Strengths: finite and inside the channel's domain, for every sample that sets them.
+      if (!op.has_parameters()) continue;
+      bool per_sample = false;
+      for (const Expr& e : op.strengths) per_sample = per_sample || e.uses_inputs();
+      const index_t rows = per_sample ? req.batch : 1;
+      std::vector<double> v(op.strengths.size());
+      for (index_t b = 0; b < rows; ++b) {
+        for (size_t j = 0; j < v.size(); ++j) v[j] = op.strengths[j].eval<double>(req.weights, req.inputs + b * prog.n_inputs);
+        try {
+          check_channel_strengths(op.gate, v.data());
+        } catch (const ValueError& e) {
+          throw ValueError(detail::concat(e.what(), " (op ", op.source, per_sample ? detail::concat(", sample ", b) : std::string(), ")"));
+        }
+      }
+      continue;
+    }
     if (op.kind == LoweredOp::Kind::SpecialUnitary || op.kind == LoweredOp::Kind::Matrix ||
         op.kind == LoweredOp::Kind::StatePreparation)
       continue;
@@ -144,6 +167,11 @@ void check_request(const LoweredProgram& prog, const ExecRequest& req) {
     }
   }
 }
+
+}  // namespace tangle::detail
+
+namespace tangle::detail::statevector {
+namespace {
 
 // The program the executor runs: small tiles are compute-bound, so absorbing Clifford gates
 // saves their sweeps, and ops that no readout can see are dropped. (Large tiles keep them, so
@@ -173,7 +201,10 @@ namespace tangle::detail {
 using statevector::Executor;
 
 void execute_statevector(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
-  statevector::check_request(program, request);
+  TANGLE_CHECK(!program.has_channels, "the circuit has channels (noise), which the statevector backend cannot run: "
+               "use backend density_matrix or trajectories");
+  TANGLE_CHECK(request.density == nullptr, "a statevector run has no density matrices: ask for states");
+  check_request(program, request);
   const std::shared_ptr<const LoweredProgram> optimized =
       statevector::runnable(program, options, request.batch, request.states != nullptr);
   const LoweredProgram& run = optimized ? *optimized : program;

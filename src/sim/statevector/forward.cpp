@@ -176,6 +176,7 @@ void Executor<Real>::apply_op(size_t i, index_t tile, Real* t, Workspace<Real>& 
       break;
     case LoweredOp::Kind::AmplitudeEmbedding:
     case LoweredOp::Kind::StatePreparation:
+    case LoweredOp::Kind::Channel:  // never planned (execute_statevector refuses channels)
       break;  // handled by init_state
   }
 }

@@ -283,6 +283,9 @@ void Executor<Real>::build_plans() {
         }
         break;
       }
+      case LoweredOp::Kind::Channel:
+        TANGLE_CHECK(false, "the statevector backend cannot run channels");
+        break;
       case LoweredOp::Kind::AmplitudeEmbedding:
       case LoweredOp::Kind::StatePreparation: {
         const int k = static_cast<int>(op.targets.size());

@@ -1,0 +1,116 @@
+// The trajectories backend: estimates within 4 standard errors of the exact density matrix
+// (seeded, so deterministic), reproducible for a seed whatever the threads, gradients of the
+// estimator exact for weights and inputs, the score-function gradient of noise strengths near
+// the exact one; clear errors for what it cannot sample.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "error_message.hpp"
+#include "reference/random.hpp"
+#include "tangle/core/error.hpp"
+#include "tangle/diff/adjoint.hpp"
+#include "tolerance.hpp"
+
+namespace tangle {
+namespace {
+
+// A layered noisy circuit: angle-encoded inputs, trainable rotations, CNOTs, Pauli noise.
+Circuit noisy_layers(int n, int layers, const Expr& p) {
+  Circuit c(n);
+  const ParamBlock x = c.inputs(n);
+  const ParamBlock w = c.weights({layers, n});
+  for (int q = 0; q < n; ++q) c.ry(x[q], q);
+  for (int l = 0; l < layers; ++l) {
+    for (int q = 0; q < n; ++q) c.rx(w.at({l, q}), q).depolarizing(p, q);
+    for (int q = 0; q + 1 < n; ++q) c.cnot(q, q + 1).two_qubit_depolarizing(p * 0.5, q, q + 1);
+    c.phase_damping(p, 0).pauli_channel(p * 0.2, p * 0.3, p * 0.1, n - 1).bit_flip(p, n / 2).phase_flip(p, 0);
+  }
+  return c;
+}
+
+RunOptions with(Backend b, int trajectories = 2000, std::uint64_t seed = 5, int threads = 0) {
+  RunOptions o;
+  o.backend = b;
+  o.trajectories = trajectories;
+  o.seed = seed;
+  o.threads = threads;
+  return o;
+}
+
+TEST(Trajectories, AgreeWithDensityMatrixWithinFourStandardErrors) {
+  test::Rng rng(1501);
+  const Circuit c = noisy_layers(4, 3, Expr(0.08));
+  const std::vector<Readout> r = {Readout::expval(pauli_z(0)), Readout::expval(pauli_x(1) * pauli_z(2)),
+                                  Readout::probs({3})};
+  const Program p(c, r);
+  const index_t batch = 3;
+  const std::vector<double> x = test::random_inputs(rng, c, batch), w = test::random_weights(rng, c);
+  const std::vector<double> exact = forward(p, x, batch, w, with(Backend::DensityMatrix));
+  RunInfo info;
+  const std::vector<double> est = forward(p, x, batch, w, with(Backend::Trajectories), &info);
+  EXPECT_EQ(info.backend, Backend::Trajectories);
+  ASSERT_EQ(info.std_errors.size(), est.size());
+  for (size_t i = 0; i < est.size(); ++i) {
+    EXPECT_GT(info.std_errors[i], 0.0) << "output " << i;
+    EXPECT_LE(std::abs(est[i] - exact[i]), 4 * info.std_errors[i]) << "output " << i << ": " << est[i] << " vs " << exact[i];
+  }
+  // The same seed gives the same estimates with any thread count; another seed others.
+  EXPECT_TRUE(test::bit_identical(est, forward(p, x, batch, w, with(Backend::Trajectories, 2000, 5, 1)), "seeded"));
+  EXPECT_FALSE(test::bit_identical(est, forward(p, x, batch, w, with(Backend::Trajectories, 2000, 6)), "reseeded"));
+}
+
+// For fixed draws the estimator is a smooth function of weights and inputs: its adjoint gradient
+// equals its own central differences.
+TEST(Trajectories, GradientOfTheEstimator) {
+  test::Rng rng(1502);
+  const Circuit c = noisy_layers(3, 2, Expr(0.1));
+  const Program p(c, {Readout::expval(pauli_z(0) * pauli_z(1)), Readout::expval(pauli_y(2))});
+  const index_t batch = 2;
+  const std::vector<double> x = test::random_inputs(rng, c, batch), w = test::random_weights(rng, c);
+  const std::vector<double> g = test::random_vector(rng, static_cast<size_t>(batch * 2), -1, 1);
+  const RunOptions o = with(Backend::Trajectories, 64);
+  const VjpResult v = vjp(p, x, batch, w, g, o);
+  auto loss = [&](const std::vector<double>& xs, const std::vector<double>& ws) {
+    const std::vector<double> y = forward(p, xs, batch, ws, o);
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += g[i] * y[i];
+    return s;
+  };
+  const double h = 1e-5;
+  for (size_t k = 0; k < w.size(); ++k) {
+    std::vector<double> up = w, down = w;
+    up[k] += h, down[k] -= h;
+    EXPECT_NEAR(v.d_weights[k], (loss(x, up) - loss(x, down)) / (2 * h), 1e-7) << "weight " << k;
+  }
+  for (size_t k = 0; k < x.size(); ++k) {
+    std::vector<double> up = x, down = x;
+    up[k] += h, down[k] -= h;
+    EXPECT_NEAR(v.d_inputs[k], (loss(up, w) - loss(down, w)) / (2 * h), 1e-7) << "input " << k;
+  }
+}
+
+// A trainable noise strength: the score-function estimate near the exact density-matrix gradient.
+TEST(Trajectories, NoiseStrengthGradient) {
+  Circuit c(2);
+  const ParamBlock s = c.weights(1, WeightInit::constant(0.2));
+  c.h(0).cnot(0, 1).depolarizing(s[0], 0).bit_flip(s[0] * 0.5, 1).ry(0.3, 1);
+  const Program p(c, {Readout::expval(pauli_z(0) * pauli_z(1)), Readout::expval(pauli_x(0))});
+  const std::vector<double> w = {0.2}, g = {1.0, -0.5};
+  const VjpResult exact = vjp(p, {}, 1, w, g, with(Backend::DensityMatrix));
+  const VjpResult est = vjp(p, {}, 1, w, g, with(Backend::Trajectories, 40000));
+  EXPECT_NEAR(est.d_weights[0], exact.d_weights[0], 0.05 * std::abs(exact.d_weights[0]) + 0.02);
+}
+
+TEST(Trajectories, Errors) {
+  Circuit c(1);
+  c.h(0).amplitude_damping(0.1, 0);
+  const Program p(c, {Readout::expval(pauli_z(0))});
+  EXPECT_TRUE(test::has(test::error_of<ValueError>([&] { forward(p, {}, 1, {}, with(Backend::Trajectories)); }),
+                        "AmplitudeDamping (op 1) needs the density_matrix backend"));
+  EXPECT_TRUE(test::has(test::error_of<ValueError>([&] { states(p, {}, 1, {}, with(Backend::Trajectories)); }),
+                        "returns estimates, not states"));
+}
+
+}  // namespace
+}  // namespace tangle
