@@ -33,18 +33,32 @@ double median_seconds(int repeats, const std::function<void()>& f) {
 }
 
 // W10 / W16: RY(x_i) on qubit i; 4 layers of [RY(w), RZ(w) on every qubit; CNOT(i, i+1 mod n)]; <Z_0>.
-Program layered_workload(int n) {
+// N10 / N16T (noise > 0): the same with a depolarizing channel of p = noise after every gate on
+// each wire it touches.
+Program layered_workload(int n, double noise = 0.0) {
   Circuit c(n);
   const ParamBlock x = c.inputs(n);
   const ParamBlock w = c.weights(8 * n);
-  for (int i = 0; i < n; ++i) c.ry(x[i], i);
+  auto noisy = [&](std::initializer_list<int> wires) {
+    if (noise > 0.0)
+      for (int q : wires) c.depolarizing(noise, q);
+  };
+  for (int i = 0; i < n; ++i) {
+    c.ry(x[i], i);
+    noisy({i});
+  }
   index_t k = 0;
   for (int layer = 0; layer < 4; ++layer) {
     for (int i = 0; i < n; ++i) {
       c.ry(w[k++], i);
+      noisy({i});
       c.rz(w[k++], i);
+      noisy({i});
     }
-    for (int i = 0; i < n; ++i) c.cnot(i, (i + 1) % n);
+    for (int i = 0; i < n; ++i) {
+      c.cnot(i, (i + 1) % n);
+      noisy({i, (i + 1) % n});
+    }
   }
   return Program(std::move(c), {Readout::expval(pauli_z(0))});
 }
@@ -96,11 +110,14 @@ struct Row {
   Precision precision = Precision::F64;
   double forward = 0, gradient = 0, gb_per_s = 0, bandwidth = 0;
   double per_gate_gb_per_s = 0;  // G with fusion off: one sweep of the state per gate
+  int trajectories = 0;           // trajectories per sample: rates count trajectories
 };
 
 // Forward and forward + gradient (weights and inputs) samples/s of a batch of `x`.
+// Forward and forward + gradient (weights and inputs) samples/s of a batch of `x` (trajectories:
+// trajectories/s, every trajectory of every sample counted).
 Row run_program(const char* name, const Program& p, const std::vector<double>& x, index_t batch, int threads,
-                Precision precision, int repeats) {
+                Precision precision, int repeats, Backend backend = Backend::Auto, int trajectories = 0) {
   const int n = p.circuit().n_qubits();
   const std::vector<double> g(static_cast<size_t>(batch * p.n_outputs()), 1.0);
   const std::vector<double> w = p.circuit().initial_weights(11);
@@ -108,21 +125,25 @@ Row run_program(const char* name, const Program& p, const std::vector<double>& x
   RunOptions o;
   o.threads = threads;
   o.precision = precision;
+  o.backend = backend;
+  if (trajectories > 0) o.trajectories = trajectories;
+  const double count = static_cast<double>(batch) * (trajectories > 0 ? trajectories : 1);
   Row r{name, n, batch, threads, precision};
-  r.forward = static_cast<double>(batch) /
-              median_seconds(repeats, [&] { forward<double>(p, x.data(), batch, w.data(), y.data(), o); });
-  r.gradient = static_cast<double>(batch) / median_seconds(repeats, [&] {
+  r.trajectories = trajectories;
+  r.forward = count / median_seconds(repeats, [&] { forward<double>(p, x.data(), batch, w.data(), y.data(), o); });
+  r.gradient = count / median_seconds(repeats, [&] {
                  vjp<double>(p, x.data(), batch, w.data(), g.data(), y.data(), dw.data(), dx.data(), o);
                });
   return r;
 }
 
-Row run_layered(const char* name, int n, index_t batch, int threads, Precision precision, int repeats) {
+Row run_layered(const char* name, int n, index_t batch, int threads, Precision precision, int repeats,
+                double noise = 0.0, Backend backend = Backend::Auto, int trajectories = 0) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(-M_PI, M_PI);
   std::vector<double> x(static_cast<size_t>(batch * n));
   for (double& v : x) v = u(rng);
-  return run_program(name, layered_workload(n), x, batch, threads, precision, repeats);
+  return run_program(name, layered_workload(n, noise), x, batch, threads, precision, repeats, backend, trajectories);
 }
 
 Row run_dense(index_t batch, int threads, Precision precision, int repeats) {
@@ -195,8 +216,10 @@ void print(const Row& r, bool json) {
       j["batch"] = r.batch;
       j["threads"] = r.threads;
       j["precision"] = std::string(precision_name(r.precision));
-      j["forward_samples_per_s"] = std::round(r.forward);
-      j["gradient_samples_per_s"] = std::round(r.gradient);
+      const char* unit = r.trajectories > 0 ? "trajectories" : "samples";
+      if (r.trajectories > 0) j["trajectories"] = r.trajectories;
+      j[std::string("forward_") + unit + "_per_s"] = std::round(r.forward);
+      j[std::string("gradient_") + unit + "_per_s"] = std::round(r.gradient);
     }
     std::printf("%s\n", j.dump().c_str());
   } else if (r.workload == "G") {
@@ -204,8 +227,9 @@ void print(const Row& r, bool json) {
                 r.workload.c_str(), r.qubits, 1, r.threads, std::string(precision_name(r.precision)).c_str(), r.gb_per_s,
                 100.0 * r.gb_per_s / r.bandwidth, r.per_gate_gb_per_s, 100.0 * r.per_gate_gb_per_s / r.bandwidth, r.bandwidth);
   } else {
-    std::printf("%-8s %6d %7lld %7d %9s %14.0f %20.0f\n", r.workload.c_str(), r.qubits, static_cast<long long>(r.batch),
-                r.threads, std::string(precision_name(r.precision)).c_str(), r.forward, r.gradient);
+    std::printf("%-8s %6d %7lld %7d %9s %14.0f %20.0f%s\n", r.workload.c_str(), r.qubits, static_cast<long long>(r.batch),
+                r.threads, std::string(precision_name(r.precision)).c_str(), r.forward, r.gradient,
+                r.trajectories > 0 ? "  (trajectories/s)" : "");
   }
   std::fflush(stdout);
 }
@@ -225,6 +249,12 @@ int run_bench(const BenchOptions& options) {
     if (all || options.workload == "W10") print(run_layered("W10", 10, 1000, threads, p, options.repeats), options.json);
     if (all || options.workload == "W16") print(run_layered("W16", 16, 100, threads, p, options.repeats), options.json);
     if (all || options.workload == "D7") print(run_dense(20, threads, p, options.repeats), options.json);
+    // N10: density matrices (each sample its own tile at 10 qubits, so the rate does not depend
+    // on the batch beyond a few samples); N16T: 1,000 trajectories of one sample.
+    if (all || options.workload == "N10")
+      print(run_layered("N10", 10, options.n10_batch, threads, p, options.repeats, 0.01, Backend::DensityMatrix), options.json);
+    if (all || options.workload == "N16T")
+      print(run_layered("N16T", 16, 1, threads, p, options.repeats, 0.01, Backend::Trajectories, 1000), options.json);
   }
   if (all || options.workload == "G") {
     for (Precision p : options.precisions)

@@ -9,12 +9,13 @@
 namespace tangle::cli {
 
 struct BenchOptions {
-  std::string workload = "all";             // W10, W16, D7, G or all
+  std::string workload = "all";             // W10, W16, D7, N10, N16T, G or all
   int threads = 0;                          // 0 = every core
   std::vector<Precision> precisions = {Precision::F64, Precision::F32};
   bool json = false;
   int repeats = 5;                          // timings are medians of this many runs
   std::vector<int> g_qubits = {20, 22, 24, 26};
+  index_t n10_batch = 16;                   // samples of the N10 workload per timed call
 };
 
 /// Runs the selected workloads and prints a table (or JSON lines); returns the exit code.

@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
 
   tangle::cli::BenchOptions bench;
   std::string precision;
-  CLI::App* bench_cmd = app.add_subcommand("bench", "Time the standard workloads (W10, W16, D7, G)");
-  bench_cmd->add_option("--workload", bench.workload, "W10, W16, D7, G or all")
-      ->check(CLI::IsMember({"W10", "W16", "D7", "G", "all"}));
+  CLI::App* bench_cmd = app.add_subcommand("bench", "Time the standard workloads (W10, W16, D7, N10, N16T, G)");
+  bench_cmd->add_option("--workload", bench.workload, "W10, W16, D7, N10, N16T, G or all")
+      ->check(CLI::IsMember({"W10", "W16", "D7", "N10", "N16T", "G", "all"}));
   bench_cmd->add_option("--threads", bench.threads, "Threads (0 = every core)")
       ->check(tangle::cli::number_at_least(0, true));
   bench_cmd->add_option("--precision", precision, "f32 or f64 (default: both)")->check(CLI::IsMember({"f32", "f64"}));
@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       ->check(tangle::cli::number_at_least(1, true));
   bench_cmd->add_option("--g-qubits", bench.g_qubits, "Register sizes of the G workload")
       ->check(CLI::Range(4, 30));
+  bench_cmd->add_option("--n10-batch", bench.n10_batch, "Samples per timed call of the N10 workload")
+      ->check(tangle::cli::number_at_least(1, true));
   bench_cmd->add_flag("--json", bench.json, "One JSON object per line");
 
   const auto run_command = tangle::cli::add_commands(app, argc, argv);

@@ -206,6 +206,10 @@ std::vector<OpRule> build_rules(const LoweredProgram& prog, const double* inputs
         }
         break;
       }
+      case LoweredOp::Kind::Channel:
+        TANGLE_CHECK(false, "parameter-shift has no rule for the trainable strength of ", gate_info(op.gate).name,
+                     " (op ", op.source, "): use the adjoint method or finite differences");
+        break;
       default: break;
     }
     rules.push_back(std::move(rule));

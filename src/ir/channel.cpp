@@ -192,6 +192,116 @@ PauliMixture pauli_mixture(Gate g, const double* s) {
   return m;
 }
 
+namespace {
+
+// dst (+)= f * m for 2x2 matrices.
+void put(std::vector<cdouble>& dst, size_t at, const Mat& m, double f) {
+  for (size_t i = 0; i < m.size(); ++i) dst[at + i] += f * m[i];
+}
+
+Mat diag2(double a, double b) { return {a, 0.0, 0.0, b}; }
+
+}  // namespace
+
+std::vector<cdouble> channel_kraus(Gate g, const double* s, const std::vector<cdouble>& kraus, int k,
+                                   std::vector<cdouble>* derivatives) {
+  TANGLE_CHECK(is_channel(g), name_of(g), " is not a channel");
+  const size_t dd = (size_t{1} << k) * (size_t{1} << k);
+  const int n_strengths = gate_info(g).n_angles;
+  std::vector<cdouble> out;
+  auto resize = [&](size_t n_ops) {
+    out.assign(n_ops * dd, 0.0);
+    if (derivatives != nullptr) derivatives->assign(static_cast<size_t>(n_strengths) * n_ops * dd, 0.0);
+  };
+  auto dslot = [&](int strength, size_t op) { return (static_cast<size_t>(strength) * (out.size() / dd) + op) * dd; };
+  auto inv_root = [](double v) { return v > 0.0 ? 0.5 / std::sqrt(v) : 0.0; };  // d sqrt(v) / dv
+  if (is_pauli_mixture(g)) {
+    const PauliMixture m = pauli_mixture(g, s);
+    const size_t n = m.words.size();
+    resize(n);
+    for (size_t j = 0; j < n; ++j) {
+      const Mat p = pauli_word_matrix(m.words[j], k);
+      std::copy(p.begin(), p.end(), out.begin() + static_cast<std::ptrdiff_t>(j * dd));
+      for (size_t i = 0; i < dd; ++i) out[j * dd + i] *= std::sqrt(m.probs[j]);
+      if (derivatives != nullptr)
+        for (int t = 0; t < n_strengths; ++t) {
+          const double f = m.dprobs[static_cast<size_t>(t) * n + j] * inv_root(m.probs[j]);
+          for (size_t i = 0; i < dd; ++i) (*derivatives)[dslot(t, j) + i] = f * p[i];
+        }
+    }
+    return out;
+  }
+  switch (g) {
+    case Gate::AmplitudeDamping:
+    case Gate::GeneralizedAmplitudeDamping: {
+      // sqrt(w) [[1,0],[0,sqrt(1-g)]], sqrt(w) [[0,sqrt(g)],[0,0]]; generalized: w = p, then
+      // sqrt(1-p) [[sqrt(1-g),0],[0,1]], sqrt(1-p) [[0,0],[sqrt(g),0]].
+      const bool gen = g == Gate::GeneralizedAmplitudeDamping;
+      const double gamma = s[0], w = gen ? s[1] : 1.0;
+      resize(gen ? 4 : 2);
+      const double r = std::sqrt(1.0 - gamma), q = std::sqrt(gamma), a = std::sqrt(w), b = std::sqrt(1.0 - w);
+      put(out, 0, diag2(a, a * r), 1.0);
+      put(out, dd, {0.0, a * q, 0.0, 0.0}, 1.0);
+      if (gen) {
+        put(out, 2 * dd, diag2(b * r, b), 1.0);
+        put(out, 3 * dd, {0.0, 0.0, b * q, 0.0}, 1.0);
+      }
+      if (derivatives != nullptr) {
+        const double dr = -inv_root(1.0 - gamma), dq = inv_root(gamma);
+        put(*derivatives, dslot(0, 0), diag2(0.0, a * dr), 1.0);
+        put(*derivatives, dslot(0, 1), {0.0, a * dq, 0.0, 0.0}, 1.0);
+        if (gen) {
+          put(*derivatives, dslot(0, 2), diag2(b * dr, 0.0), 1.0);
+          put(*derivatives, dslot(0, 3), {0.0, 0.0, b * dq, 0.0}, 1.0);
+          const double da = inv_root(w), db = -inv_root(1.0 - w);
+          put(*derivatives, dslot(1, 0), diag2(da, da * r), 1.0);
+          put(*derivatives, dslot(1, 1), {0.0, da * q, 0.0, 0.0}, 1.0);
+          put(*derivatives, dslot(1, 2), diag2(db * r, db), 1.0);
+          put(*derivatives, dslot(1, 3), {0.0, 0.0, db * q, 0.0}, 1.0);
+        }
+      }
+      return out;
+    }
+    case Gate::ThermalRelaxation: {
+      // Damping by gamma = 1 - exp(-tg/t1) keeps coherences at sqrt(1-gamma) = exp(-tg/(2 t1)); a
+      // phase flip of q (1 - 2q = exp(u), u = tg/(2 t1) - tg/t2 <= 0 as t2 <= 2 t1) brings them to
+      // exp(-tg/t2). Kraus set: sqrt(1-q) K0, sqrt(q) Z K0, K1 (Z K1 = K1 merges two branches).
+      const double t1 = s[0], t2 = s[1], tg = s[2];
+      const double e1 = std::exp(-tg / t1), gamma = 1.0 - e1;
+      const double u = tg / (2.0 * t1) - tg / t2, eu = std::exp(std::min(u, 0.0)), q = 0.5 * (1.0 - eu);
+      const double r = std::sqrt(e1), sq = std::sqrt(gamma), a = std::sqrt(1.0 - q), b = std::sqrt(q);
+      resize(3);
+      put(out, 0, diag2(a, a * r), 1.0);
+      put(out, dd, diag2(b, -b * r), 1.0);
+      put(out, 2 * dd, {0.0, sq, 0.0, 0.0}, 1.0);
+      if (derivatives != nullptr) {
+        // d gamma, d u per strength (t1, t2, tg)
+        const double dgamma[3] = {-e1 * tg / (t1 * t1), 0.0, e1 / t1};
+        const double du[3] = {-tg / (2.0 * t1 * t1), tg / (t2 * t2), 1.0 / (2.0 * t1) - 1.0 / t2};
+        for (int j = 0; j < 3; ++j) {
+          const double dq = -0.5 * eu * du[j];
+          const double dr = -inv_root(1.0 - gamma) * dgamma[j];  // d sqrt(1-gamma)
+          const double da = -inv_root(1.0 - q) * dq, db = inv_root(q) * dq;
+          put(*derivatives, dslot(j, 0), diag2(da, da * r + a * dr), 1.0);
+          put(*derivatives, dslot(j, 1), diag2(db, -(db * r + b * dr)), 1.0);
+          put(*derivatives, dslot(j, 2), {0.0, inv_root(gamma) * dgamma[j], 0.0, 0.0}, 1.0);
+        }
+      }
+      return out;
+    }
+    case Gate::Reset:
+      resize(2);
+      put(out, 0, unit(0, 0), 1.0);
+      put(out, dd, unit(0, 1), 1.0);
+      return out;
+    case Gate::Kraus:
+      out = kraus;
+      return out;
+    default: TANGLE_CHECK(false, name_of(g), " is not a channel");
+  }
+  return out;
+}
+
 void channel_superoperator(Gate g, const double* s, const std::vector<cdouble>& kraus, int k, cdouble* superop,
                            cdouble* derivatives) {
   const size_t d = size_t{1} << k, block = d * d * d * d;

@@ -151,10 +151,37 @@ void matrix_1(Real* t, const GroupIndex& g, const Real* coef, index_t begin, ind
   }
 }
 
+// 2^kh = Dim targets (2 to 4 qubits: the blocks of the mixed-state backends), no lane
+// permutation: inputs in registers, the coefficient mode and the loops fixed at compile time.
+template <typename Real, int Dim, CoefMode kMode>
+void matrix_k(Real* t, const GroupIndex& g, const Real* coef, index_t begin, index_t end) {
+  index_t off[Dim];
+  for (int i = 0; i < Dim; ++i) off[i] = g.offsets[i];
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    CV<Real> a[Dim];
+    for (int i = 0; i < Dim; ++i) a[i] = load_c(at(t, base + off[i]));
+    for (int o = 0; o < Dim; ++o) {
+      CV<Real> acc{V<Real>{}, V<Real>{}};
+      for (int i = 0; i < Dim; ++i) {
+        const index_t idx = static_cast<index_t>(o) * Dim + i;
+        if constexpr (kMode == CoefMode::LaneReal) {
+          const V<Real> c = load(coef + L<Real> * idx);
+          acc.re = acc.re + c * a[i].re;
+          acc.im = acc.im + c * a[i].im;
+        } else {
+          acc = cmac(acc, coef_at(kMode, coef, idx), a[i]);
+        }
+      }
+      store_c(at(t, base + off[o]), acc);
+    }
+  }
+}
+
 // Any number of targets and lane permutations; inputs are staged on the stack.
-template <typename Real>
-void matrix_any(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, int n_perm,
-                const int* lane_perm, index_t begin, index_t end) {
+template <typename Real, CoefMode kMode>
+void matrix_any(Real* t, const GroupIndex& g, const Real* coef, int n_perm, const int* lane_perm, index_t begin,
+                index_t end) {
   const int dim = 1 << g.kh;
   alignas(64) Real staged[kMaxDim * 2 * L<Real>];
   IV<Real> perm[16];
@@ -170,7 +197,7 @@ void matrix_any(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, i
       CV<Real> acc{V<Real>{}, V<Real>{}};
       const index_t row = static_cast<index_t>(o) * dim * n_perm;
       for (int ip = 0; ip < dim * n_perm; ++ip)
-        acc = cmac(acc, coef_at(mode, coef, row + ip), load_c(staged + 2 * L<Real> * ip));
+        acc = cmac(acc, coef_at(kMode, coef, row + ip), load_c(staged + 2 * L<Real> * ip));
       store_c(at(t, base + g.offsets[o]), acc);
     }
   }
@@ -188,22 +215,34 @@ void matrix_lane_1(Real* t, const GroupIndex& g, const Real* coef, const int* la
   }
 }
 
+template <typename Real, CoefMode kMode>
+void matrix_by_size(Real* t, const GroupIndex& g, const Real* coef, int n_perm, const int* lane_perm, index_t begin,
+                    index_t end) {
+  if (n_perm == 1) {
+    switch (g.kh) {
+      case 1: return matrix_1<Real, kMode>(t, g, coef, begin, end);
+      case 2: return matrix_k<Real, 4, kMode>(t, g, coef, begin, end);
+      case 3: return matrix_k<Real, 8, kMode>(t, g, coef, begin, end);
+      case 4: return matrix_k<Real, 16, kMode>(t, g, coef, begin, end);
+      default: break;
+    }
+  }
+  matrix_any<Real, kMode>(t, g, coef, n_perm, lane_perm, begin, end);
+}
+
 template <typename Real>
 void apply_matrix(Real* t, const GroupIndex& g, CoefMode mode, const Real* coef, int n_perm,
                   const int* lane_perm, index_t begin, index_t end) {
   if (g.kh == 0 && n_perm == 2 && mode == CoefMode::LaneComplex)
     return matrix_lane_1(t, g, coef, lane_perm, begin, end);
-  if (g.kh == 1 && n_perm == 1) {
-    switch (mode) {
-      case CoefMode::UniformComplex:
-        return matrix_1<Real, CoefMode::UniformComplex>(t, g, coef, begin, end);
-      case CoefMode::LaneComplex:
-        return matrix_1<Real, CoefMode::LaneComplex>(t, g, coef, begin, end);
-      case CoefMode::LaneReal:
-        return matrix_1<Real, CoefMode::LaneReal>(t, g, coef, begin, end);
-    }
+  switch (mode) {
+    case CoefMode::UniformComplex:
+      return matrix_by_size<Real, CoefMode::UniformComplex>(t, g, coef, n_perm, lane_perm, begin, end);
+    case CoefMode::LaneComplex:
+      return matrix_by_size<Real, CoefMode::LaneComplex>(t, g, coef, n_perm, lane_perm, begin, end);
+    case CoefMode::LaneReal:
+      return matrix_by_size<Real, CoefMode::LaneReal>(t, g, coef, n_perm, lane_perm, begin, end);
   }
-  matrix_any(t, g, mode, coef, n_perm, lane_perm, begin, end);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -654,9 +693,40 @@ void pauli_axpy(Real* dst, const Real* src, const PauliIndex& p, const Real* coe
 // ---------------------------------------------------------------------------------------------
 // Reduced operators, probabilities, weighted sums
 
+// 2^kh = Dim targets, no lane permutation: the sums of the range in local accumulators.
+template <typename Real, int Dim>
+void partial_outer_k(const Real* a, const Real* b, const GroupIndex& g, index_t begin, index_t end, Real* acc) {
+  index_t off[Dim];
+  for (int i = 0; i < Dim; ++i) off[i] = g.offsets[i];
+  CV<Real> sum[Dim * Dim];
+  for (int e = 0; e < Dim * Dim; ++e) sum[e] = load_c(acc + 2 * L<Real> * e);
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    CV<Real> bj[Dim];
+    for (int j = 0; j < Dim; ++j) bj[j] = load_c(at(b, base + off[j]));
+    for (int i = 0; i < Dim; ++i) {
+      const CV<Real> ai = load_c(at(a, base + off[i]));
+      for (int j = 0; j < Dim; ++j) {
+        CV<Real>& r = sum[i * Dim + j];
+        r.re = r.re + ai.re * bj[j].re + ai.im * bj[j].im;
+        r.im = r.im + ai.im * bj[j].re - ai.re * bj[j].im;
+      }
+    }
+  }
+  for (int e = 0; e < Dim * Dim; ++e) store_c(acc + 2 * L<Real> * e, sum[e]);
+}
+
 template <typename Real>
 void partial_outer(const Real* a, const Real* b, const GroupIndex& g, int n_perm, const int* lane_perm,
                    index_t begin, index_t end, Real* acc) {
+  if (n_perm == 1) {
+    switch (g.kh) {
+      case 1: return partial_outer_k<Real, 2>(a, b, g, begin, end, acc);
+      case 2: return partial_outer_k<Real, 4>(a, b, g, begin, end, acc);
+      case 4: return partial_outer_k<Real, 16>(a, b, g, begin, end, acc);
+      default: break;
+    }
+  }
   const int dim = 1 << g.kh;
   alignas(64) Real staged[kMaxDim * 2 * L<Real>];
   IV<Real> perm[16];

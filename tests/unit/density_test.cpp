@@ -264,6 +264,42 @@ TEST(DensityGradients, MatchOracleDifferences) {
   }
 }
 
+// Strong noise (channels whose condition numbers are far from 1) and singular channels: the
+// backward pass restores saved states instead of un-applying them, or recomputes them when no
+// copy fits the memory limit; gradients stay accurate in both precisions.
+TEST(DensityGradients, StrongAndSingularNoise) {
+  Rng rng(1405);
+  Circuit c(3);
+  const ParamBlock x = c.inputs(3);
+  const ParamBlock w = c.weights({3, 3});
+  for (int q = 0; q < 3; ++q) c.ry(x[q], q);
+  for (int l = 0; l < 3; ++l) {
+    for (int q = 0; q < 3; ++q) c.rx(w.at({l, q}), q).depolarizing(0.55, q);
+    c.cnot(0, 1).amplitude_damping(0.97, 1).cnot(1, 2).phase_damping(0.99, 2);
+    if (l == 1) c.reset(0).ry(x[0] * w.at({0, 0}), 0);
+  }
+  const std::vector<Readout> r = {Readout::expval(pauli_z(0) + 0.5 * pauli_x(1) * pauli_y(2)), Readout::probs({2})};
+  const Program p(c, r);
+  const index_t batch = 5;
+  const std::vector<double> xs = test::random_inputs(rng, c, batch), ws = test::random_weights(rng, c);
+  const std::vector<double> g = test::random_vector(rng, static_cast<size_t>(batch * p.n_outputs()), -1, 1);
+  const ref::Jacobian fd = ref::fd_jacobian_density(c, r, xs, batch, ws);
+  const ref::Vjp want = ref::contract(fd, g, batch, p.n_outputs(), p.n_weights(), p.n_inputs());
+  for (Precision precision : {Precision::F64, Precision::F32}) {
+    RunOptions o = dm_options(precision);
+    const test::Tol t = precision == Precision::F64 ? test::kGradTol : test::tol<float>().scaled(50);
+    const VjpResult v = vjp(p, xs, batch, ws, g, o);
+    EXPECT_TRUE(test::all_near(v.d_weights, want.d_weights, t, "d_weights"));
+    EXPECT_TRUE(test::all_near(v.d_inputs, want.d_inputs, t, "d_inputs"));
+    // Room for two saved copies: the other states the backward pass needs are recomputed.
+    const std::uint64_t tile = std::uint64_t{16} << 6;
+    o.memory_limit = tile * 8 * 5;
+    const VjpResult m = vjp(p, xs, batch, ws, g, o);
+    EXPECT_TRUE(test::all_near(m.d_weights, want.d_weights, t, "recomputed d_weights"));
+    EXPECT_TRUE(test::all_near(m.d_inputs, want.d_inputs, t, "recomputed d_inputs"));
+  }
+}
+
 // The thread count does not change a bit of the results.
 TEST(DensityGradients, IndependentOfThreads) {
   Rng rng(1404);

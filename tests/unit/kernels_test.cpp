@@ -2,6 +2,7 @@
 // kernel table this CPU supports, both precisions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <complex>
 #include <random>
@@ -396,6 +397,99 @@ TYPED_TEST(KernelsTest, ProductContractSumsBothHalves) {
         for (size_t h = 0; h < n_hi; ++h) want += std::conj(zl[(h * n_lo + j) * L + l]) * zhi[h * L + l];
         const std::complex<double> got(d[2 * L * j + l], d[2 * L * j + L + l]);
         EXPECT_LT(std::abs(got - want), tol) << kt->isa << ", d[" << j << "] lane " << l;
+      }
+    }
+  }
+}
+
+// Dense matrices on 1 to 5 targets in each coefficient mode, and their partial outer products,
+// against the formula (the unrolled 2- to 4-target paths and the general one; no lane permutation).
+TYPED_TEST(KernelsTest, DenseMatricesAndPartialOuterProducts) {
+  using Real = TypeParam;
+  constexpr int L = kLanes<Real>;
+  constexpr size_t n_vec = 64;
+  const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
+  std::mt19937_64 rng(43);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const KernelTable<Real>* kt : tables<Real>()) {
+    for (int kh = 1; kh <= 5; ++kh) {
+      // Targets: the highest kh vector bits of 6, in a scrambled order; no controls.
+      const int dim = 1 << kh;
+      std::vector<int> bits;
+      for (int b = 5; b >= 6 - kh; --b) bits.push_back(b);
+      std::shuffle(bits.begin(), bits.end(), rng);
+      std::vector<index_t> offsets(static_cast<size_t>(dim), 0);
+      for (int j = 0; j < dim; ++j)
+        for (int t = 0; t < kh; ++t)
+          if ((j >> (kh - 1 - t)) & 1) offsets[static_cast<size_t>(j)] |= index_t{1} << bits[static_cast<size_t>(t)];
+      GroupIndex g;
+      g.kh = kh;
+      g.offsets = offsets.data();
+      g.count = static_cast<index_t>(n_vec) >> kh;
+      std::vector<int> sorted = bits;
+      std::sort(sorted.begin(), sorted.end());
+      g.n_ins = kh;
+      for (int i = 0; i < kh; ++i) g.ins[i] = sorted[static_cast<size_t>(i)];
+      for (CoefMode mode : {CoefMode::UniformComplex, CoefMode::LaneComplex, CoefMode::LaneReal}) {
+        // m[l][o][i]: the matrix of lane l
+        std::vector<std::complex<double>> m(static_cast<size_t>(L * dim * dim));
+        AlignedBuffer<Real> coef(static_cast<size_t>(dim * dim * 2 * L));
+        for (int o = 0; o < dim; ++o)
+          for (int i = 0; i < dim; ++i) {
+            const size_t e = static_cast<size_t>(o * dim + i);
+            const double ur = u(rng), ui = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+            for (int l = 0; l < L; ++l) {
+              double re = ur, im = ui;
+              if (mode != CoefMode::UniformComplex) re = u(rng), im = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+              m[static_cast<size_t>(l) * dim * dim + e] = {re, im};
+              if (mode == CoefMode::LaneComplex) {
+                coef[e * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+                coef[e * 2 * L + L + static_cast<size_t>(l)] = static_cast<Real>(im);
+              } else if (mode == CoefMode::LaneReal) {
+                coef[e * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+              }
+            }
+            if (mode == CoefMode::UniformComplex) {
+              coef[2 * e] = static_cast<Real>(ur);
+              coef[2 * e + 1] = static_cast<Real>(ui);
+            }
+          }
+        AlignedBuffer<Real> tile;
+        std::vector<std::complex<double>> z;
+        random_tile(rng, n_vec, tile, z);
+        const AlignedBuffer<Real> other = copy_of(tile);
+        std::vector<std::complex<double>> want = z;
+        for (index_t k = 0; k < g.count; ++k) {
+          const index_t base = g.base(k);
+          for (int l = 0; l < L; ++l)
+            for (int o = 0; o < dim; ++o) {
+              std::complex<double> s = 0.0;
+              for (int i = 0; i < dim; ++i)
+                s += m[static_cast<size_t>(l * dim * dim + o * dim + i)] * z[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + l)];
+              want[static_cast<size_t>((base + offsets[static_cast<size_t>(o)]) * L + l)] = s;
+            }
+        }
+        const int perm = 0;
+        kt->apply_matrix(tile.data(), g, mode, coef.data(), 1, &perm, 0, g.count / 2);
+        kt->apply_matrix(tile.data(), g, mode, coef.data(), 1, &perm, g.count / 2, g.count);
+        EXPECT_LT(max_error(tile, want), tol * dim) << kt->isa << ", " << dim << " x " << dim << ", mode " << static_cast<int>(mode);
+        // acc[i][j] += a_i conj(b_j) over the groups (a = the result, b = the input)
+        AlignedBuffer<Real> acc(static_cast<size_t>(dim * dim * 2 * L));
+        kt->partial_outer(tile.data(), other.data(), g, 1, &perm, 0, g.count, acc.data());
+        double err = 0.0;
+        for (int i = 0; i < dim; ++i)
+          for (int j = 0; j < dim; ++j)
+            for (int l = 0; l < L; ++l) {
+              std::complex<double> s = 0.0;
+              for (index_t k = 0; k < g.count; ++k) {
+                const index_t base = g.base(k);
+                s += want[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + l)] *
+                     std::conj(z[static_cast<size_t>((base + offsets[static_cast<size_t>(j)]) * L + l)]);
+              }
+              const size_t e = static_cast<size_t>(i * dim + j) * 2 * L + static_cast<size_t>(l);
+              err = std::max(err, std::abs(std::complex<double>(acc[e], acc[e + L]) - s));
+            }
+        EXPECT_LT(err, tol * dim * 8) << kt->isa << ", partial outer " << dim;
       }
     }
   }

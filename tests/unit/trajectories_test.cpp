@@ -1,7 +1,7 @@
 // The trajectories backend: estimates within 4 standard errors of the exact density matrix
-// (seeded, so deterministic), reproducible for a seed whatever the threads, gradients of the
-// estimator exact for weights and inputs, the score-function gradient of noise strengths near
-// the exact one; clear errors for what it cannot sample.
+// (seeded, so deterministic) for every channel, reproducible for a seed whatever the threads;
+// gradients of the estimator exact for weights and inputs under unitary noise, unbiased under
+// state-dependent noise; noise-strength gradients near the exact ones; clear errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -102,14 +102,80 @@ TEST(Trajectories, NoiseStrengthGradient) {
   EXPECT_NEAR(est.d_weights[0], exact.d_weights[0], 0.05 * std::abs(exact.d_weights[0]) + 0.02);
 }
 
+// Channels whose branch probabilities depend on the state: drawn from ||K_i psi||^2.
+Circuit decaying_layers(int n, const Expr& gamma) {
+  Circuit c(n);
+  const ParamBlock x = c.inputs(n);
+  const ParamBlock w = c.weights({2, n});
+  for (int q = 0; q < n; ++q) c.ry(x[q], q).amplitude_damping(gamma, q);
+  for (int l = 0; l < 2; ++l) {
+    for (int q = 0; q < n; ++q) c.rx(w.at({l, q}), q).thermal_relaxation(1.2, 0.9, 0.15, q);
+    for (int q = 0; q + 1 < n; ++q) c.cnot(q, q + 1).generalized_amplitude_damping(gamma * 0.5, 0.3, q + 1);
+    c.kraus({{1, 0, 0, std::sqrt(0.8)}, {0, std::sqrt(0.2), 0, 0}}, {l % n}).depolarizing(0.05, 0);
+  }
+  c.h(n - 1).reset(n - 1).rx(w.at({1, 0}), n - 1);
+  return c;
+}
+
+TEST(Trajectories, StateDependentChannelsAgreeWithDensityMatrix) {
+  test::Rng rng(1505);
+  const Circuit c = decaying_layers(3, Expr(0.2));
+  const Program p(c, {Readout::expval(pauli_z(0)), Readout::expval(pauli_x(1) * pauli_z(2)), Readout::probs({1, 2}),
+                      Readout::expval(pauli_z(2))});
+  const index_t batch = 3;
+  const std::vector<double> x = test::random_inputs(rng, c, batch), w = test::random_weights(rng, c);
+  const std::vector<double> exact = forward(p, x, batch, w, with(Backend::DensityMatrix));
+  for (Precision precision : {Precision::F64, Precision::F32}) {
+    RunOptions o = with(Backend::Trajectories, 3000);
+    o.precision = precision;
+    RunInfo info;
+    const std::vector<double> est = forward(p, x, batch, w, o, &info);
+    ASSERT_EQ(info.std_errors.size(), est.size());
+    for (size_t i = 0; i < est.size(); ++i)
+      EXPECT_LE(std::abs(est[i] - exact[i]), 4 * info.std_errors[i] + 1e-6)
+          << "output " << i << ": " << est[i] << " vs " << exact[i] << " (" << info.std_errors[i] << ")";
+  }
+}
+
+// The gradient of the mean over trajectories (weights, inputs, a decay rate) is unbiased: its
+// mean over independent seeds lies within 4 standard errors of the exact one.
+TEST(Trajectories, StateDependentGradientsAreUnbiased) {
+  test::Rng rng(1506);
+  Circuit c = decaying_layers(2, Expr(0.0));
+  const ParamBlock gamma = c.weights(1, WeightInit::constant(0.3));
+  c.amplitude_damping(gamma[0], 0).amplitude_damping(gamma[0] * 0.5, 1);
+  const Program p(c, {Readout::expval(pauli_z(0) * pauli_z(1)), Readout::expval(pauli_x(0))});
+  const index_t batch = 2;
+  const std::vector<double> x = test::random_inputs(rng, c, batch);
+  std::vector<double> w = test::random_weights(rng, c);
+  w[static_cast<size_t>(gamma.offset())] = 0.3;
+  const std::vector<double> g = test::random_vector(rng, static_cast<size_t>(batch * 2), -1, 1);
+  const VjpResult exact = vjp(p, x, batch, w, g, with(Backend::DensityMatrix));
+  const int seeds = 12;
+  std::vector<double> sum(w.size() + x.size(), 0.0), sum2(sum.size(), 0.0);
+  for (int seed = 0; seed < seeds; ++seed) {
+    const VjpResult v = vjp(p, x, batch, w, g, with(Backend::Trajectories, 1500, static_cast<std::uint64_t>(100 + seed)));
+    for (size_t k = 0; k < sum.size(); ++k) {
+      const double d = k < w.size() ? v.d_weights[k] : v.d_inputs[k - w.size()];
+      sum[k] += d;
+      sum2[k] += d * d;
+    }
+  }
+  for (size_t k = 0; k < sum.size(); ++k) {
+    const double mean = sum[k] / seeds, var = std::max(0.0, (sum2[k] - seeds * mean * mean) / (seeds - 1));
+    const double want = k < w.size() ? exact.d_weights[k] : exact.d_inputs[k - w.size()];
+    EXPECT_LE(std::abs(mean - want), 4 * std::sqrt(var / seeds) + 1e-9) << "parameter " << k << ": " << mean << " vs " << want;
+  }
+}
+
 TEST(Trajectories, Errors) {
   Circuit c(1);
   c.h(0).amplitude_damping(0.1, 0);
   const Program p(c, {Readout::expval(pauli_z(0))});
-  EXPECT_TRUE(test::has(test::error_of<ValueError>([&] { forward(p, {}, 1, {}, with(Backend::Trajectories)); }),
-                        "AmplitudeDamping (op 1) needs the density_matrix backend"));
   EXPECT_TRUE(test::has(test::error_of<ValueError>([&] { states(p, {}, 1, {}, with(Backend::Trajectories)); }),
                         "returns estimates, not states"));
+  EXPECT_TRUE(test::has(test::error_of<ValueError>([&] { forward(p, {}, 1, {}, with(Backend::Trajectories, 0)); }),
+                        "trajectories=0 must be at least 1"));
 }
 
 }  // namespace

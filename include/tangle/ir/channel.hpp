@@ -43,6 +43,15 @@ double kraus_completeness_error(const std::vector<cdouble>& kraus, int k);
 void channel_superoperator(Gate g, const double* strengths, const std::vector<cdouble>& kraus, int k,
                            cdouble* superop, cdouble* derivatives = nullptr);
 
+/// The Kraus operators of a channel (each 2^k x 2^k row-major, concatenated), in the form the
+/// trajectories backend draws them from: for the Pauli mixtures below sqrt(prob_j) P_j, whose
+/// probabilities do not depend on the state; thermal relaxation as amplitude damping by
+/// 1 - exp(-t_gate/t1) then the dephasing that brings coherences to exp(-t_gate/t2); the others
+/// as above. When `derivatives` is not null it receives dK_i/ds_j: [strength][operator][matrix]
+/// (0 where a derivative is infinite, at a branch of probability 0).
+std::vector<cdouble> channel_kraus(Gate g, const double* strengths, const std::vector<cdouble>& kraus, int k,
+                                   std::vector<cdouble>* derivatives = nullptr);
+
 /// A channel that is a mixture of Pauli words: rho -> sum_j prob_j P_j rho P_j. `words` holds
 /// one Pauli word per branch (base-4 digits I=0 X=1 Y=2 Z=3, first wire most significant).
 struct PauliMixture {

@@ -28,6 +28,8 @@
 #include "sim/plan/clifford_frame.hpp"
 #include "sim/dense_math.hpp"
 #include "sim/plan/schedule.hpp"
+#include "sim/readout/quadratic.hpp"
+#include "sim/tile/tile_ops.hpp"
 #include "sim/geometry.hpp"
 #include "kernels/kernels.hpp"
 #include "tangle/core/error.hpp"
@@ -39,9 +41,12 @@ namespace tangle::detail::statevector {
 using kernels::CoefMode;
 using kernels::GroupIndex;
 using kernels::KernelTable;
+using tile::MatrixPlan;
+using tile::plan_matrix;
+using tile::sweep;
+using tile::kMaxParts;
 
 inline constexpr int kMaxSegments = 32;  // gradient partial sums: fixed count, so sums never depend on threads
-inline constexpr int kMaxParts = 16;     // reduction parts per sweep, likewise
 // Tiles up to 2^18 vectors (32 MiB, the last-level cache) run in place with Clifford absorption and
 // commuting segments; larger ones in gathered blocks, whose gates must stay local.
 inline constexpr int kMaxAbsorbBits = 18;
@@ -51,33 +56,6 @@ inline constexpr std::uint64_t kCheckpointBudget = std::uint64_t{1} << 30;  // s
 // ------------------------------------------------------------------------------------------
 // Plans for one geometry and precision
 
-template <typename Real>
-struct MatrixPlan {
-  enum class Kind : std::uint8_t { Permutation, Diagonal, Dense };
-  Kind kind = Kind::Dense;
-  CoefMode mode = CoefMode::UniformComplex;
-  AlignedBuffer<Real> coef;  // Dense: coefficients; Diagonal: [2^kh][2L]; Permutation: phases [2^kh][2]
-  int n_perm = 1;
-  std::vector<int> lane_perm{0};
-  std::vector<int> dst;
-  bool has_phase = false;
-};
-
-template <typename Real>
-void plan_matrix(const TargetMap& tm, const MatrixC& m, int lanes, MatrixPlan<Real>& p);
-
-// Runs an elementwise kernel over `count` groups, split over `threads`. Elementwise results do
-// not depend on the split.
-template <typename F>
-void sweep(index_t count, int threads, F&& f) {
-  const index_t pieces = threads > 1 ? std::min<index_t>(count, static_cast<index_t>(threads) * 4) : 1;
-  if (pieces <= 1) {
-    f(index_t{0}, count);
-    return;
-  }
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (index_t p = 0; p < pieces; ++p) f(count * p / pieces, count * (p + 1) / pieces);
-}
 
 // Runs f(j) for every j < count, spread over `threads`; rethrows the first exception.
 template <typename F>
@@ -157,17 +135,6 @@ struct Block {
   bool phase_by_previous = false;
 };
 
-template <typename Real>
-struct ReadoutPlan {
-  Readout::Kind kind = Readout::Kind::Expval;
-  index_t out_offset = 0;
-  std::vector<PauliMap> terms;
-  std::vector<double> coefs;
-  TargetMap tm;
-  MatrixC h;
-  MatrixPlan<Real> h_plan;  // Hermitian: applied to a copy of psi when seeding lambda
-  index_t basis_state = 0;
-};
 
 template <typename Real>
 struct EvoCache {
@@ -221,8 +188,7 @@ struct SuCache {
 template <typename Real>
 struct Scratch {
   AlignedBuffer<Real> psi, lam;  // gathered sub-blocks
-  AlignedBuffer<Real> red_tmp;
-  std::vector<double> red_acc, red_out;
+  tile::Reducer<Real> red;
   AlignedBuffer<Real> sign;
   std::vector<cdouble> values;
 };
@@ -347,7 +313,9 @@ class Executor {
 
   // -----------------------------------------------------------------------------------------
   // Applying ops (forward.cpp)
-  void apply_plan(const MatrixPlan<Real>& p, const TargetMap& tm, Real* t, int inner);
+  void apply_plan(const MatrixPlan<Real>& p, const TargetMap& tm, Real* t, int inner) {
+    tile::apply_matrix_plan(kt_, p, tm, t, inner);
+  }
   void fill_lane_table(const TargetMap& tm, const std::vector<double>& mats, bool transpose, AlignedBuffer<Real>& out);
   // A LaneComplex table of per-slot complex matrices value(slot, row, col), lane permutations
   // for lane targets included.
@@ -394,7 +362,7 @@ class Executor {
     }
   }
   void apply_phase(const Block& b, Real* t, bool inverse, const Real* from = nullptr);
-  void copy_tile(const Real* from, Real* to) const;
+  void copy_tile(const Real* from, Real* to) const { tile::copy_tile(geo_, from, to, inner_threads_); }
   Real* checkpoint(const Block& b, Workspace<Real>& w) const {
     if (b.checkpoint == final_checkpoint_) return w.psi.data();
     return w.checkpoints.data() + static_cast<size_t>(b.checkpoint) * static_cast<size_t>(geo_.tile_reals());
@@ -423,42 +391,21 @@ class Executor {
 
   // -----------------------------------------------------------------------------------------
   // Readouts and the adjoint seed (readout.cpp)
-  // Reductions in fixed chunks: `kernel(begin, end, Real* acc)` over `count` groups; the sum
-  // of every chunk is added, in chunk order within fixed parts, into s.red_out (size `size`).
+  // Reductions in fixed chunks (tile::Reducer): results never depend on the thread count.
   template <typename F>
   const double* reduce(Scratch<Real>& s, index_t count, int vectors_per_group, index_t size, int inner, F&& kernel) {
-    const index_t chunk = reduction_chunk(vectors_per_group);
-    const index_t n_chunks = (count + chunk - 1) / chunk;
-    index_t parts = std::min<index_t>(kMaxParts, n_chunks);
-    if (parts < 1) parts = 1;
-    s.red_tmp.ensure(static_cast<size_t>(parts * size));
-    if (s.red_acc.size() < static_cast<size_t>(parts * size)) s.red_acc.resize(static_cast<size_t>(parts * size));
-    auto run_part = [&](index_t part) {
-      Real* tmp = s.red_tmp.data() + part * size;
-      double* acc = s.red_acc.data() + part * size;
-      std::fill(acc, acc + size, 0.0);
-      const index_t c0 = n_chunks * part / parts, c1 = n_chunks * (part + 1) / parts;
-      for (index_t c = c0; c < c1; ++c) {
-        std::fill(tmp, tmp + size, Real(0));
-        kernel(c * chunk, std::min(count, (c + 1) * chunk), tmp);
-        for (index_t i = 0; i < size; ++i) acc[i] += static_cast<double>(tmp[i]);
-      }
-    };
-    if (inner > 1 && parts > 1) {
-#pragma omp parallel for num_threads(inner) schedule(static)
-      for (index_t part = 0; part < parts; ++part) run_part(part);
-    } else {
-      for (index_t part = 0; part < parts; ++part) run_part(part);
-    }
-    s.red_out.assign(static_cast<size_t>(size), 0.0);
-    for (index_t part = 0; part < parts; ++part)
-      for (index_t i = 0; i < size; ++i) s.red_out[static_cast<size_t>(i)] += s.red_acc[static_cast<size_t>(part * size + i)];
-    return s.red_out.data();
+    return s.red.reduce(count, vectors_per_group, size, inner, std::forward<F>(kernel));
   }
-  void pauli_inner_slots(Scratch<Real>& s, const Real* a, const Real* b, const PauliMap& pm, int inner, cdouble* out);
-  void slot_values(const double* acc, const double* lane_sign, int ny, cdouble* out) const;
+  void pauli_inner_slots(Scratch<Real>& s, const Real* a, const Real* b, const PauliMap& pm, int inner, cdouble* out) {
+    tile::pauli_inner_slots(kt_, geo_, s.red, a, b, pm, inner, s.sign.data(), out);
+  }
+  void slot_values(const double* acc, const double* lane_sign, int ny, cdouble* out) const {
+    tile::slot_values(geo_, acc, lane_sign, ny, out);
+  }
   void outer_slots(Scratch<Real>& s, const Real* a, const Real* b, const TargetMap& tm, int inner,
-                   std::vector<MatrixC>& r);
+                   std::vector<MatrixC>& r) {
+    tile::outer_slots(kt_, geo_, s.red, a, b, tm, inner, r);
+  }
   void readouts(const Real* psi, Workspace<Real>& w);
   void seed_lambda(index_t tile, const Real* psi, Real* lam, Workspace<Real>& w);
 
@@ -527,7 +474,7 @@ class Executor {
   bool contract_prefix_ = false;    // their gradients come from prefix_gradients
   std::size_t n_su_caches_ = 0;
   std::vector<OpPlan<Real>> plans_;
-  std::vector<ReadoutPlan<Real>> readouts_;
+  readout::QuadraticReadouts<Real> readouts_;
   std::vector<std::pair<index_t, int>> evo_keys_;
   std::vector<int> evo_owner_;
   std::vector<int> su_dims_;

@@ -5,26 +5,6 @@ namespace tangle::detail::statevector {
 
 // ---------------------------------------------------------------------------------------
 // Applying ops
-template <typename Real>
-void Executor<Real>::apply_plan(const MatrixPlan<Real>& p, const TargetMap& tm, Real* t, int inner) {
-  const GroupIndex g = tm.groups();
-  switch (p.kind) {
-    case MatrixPlan<Real>::Kind::Permutation:
-      sweep(g.count, inner, [&](index_t b, index_t e) {
-        kt_.apply_permutation(t, g, p.dst.data(), p.has_phase ? p.coef.data() : nullptr, b, e);
-      });
-      break;
-    case MatrixPlan<Real>::Kind::Diagonal:
-      sweep(g.count, inner, [&](index_t b, index_t e) { kt_.apply_diagonal(t, g, p.coef.data(), b, e); });
-      break;
-    case MatrixPlan<Real>::Kind::Dense:
-      sweep(g.count, inner, [&](index_t b, index_t e) {
-        kt_.apply_matrix(t, g, p.mode, p.coef.data(), p.n_perm, p.lane_perm.data(), b, e);
-      });
-      break;
-  }
-}
-
 // Builds the per-lane coefficient table of per-slot real matrices `mats` ([slots][dim][dim]),
 // transposed when `transpose`: LaneReal without lane targets, LaneComplex with them.
 template <typename Real>
@@ -254,13 +234,6 @@ void Executor<Real>::apply_phase(const Block& b, Real* t, bool inverse, const Re
 
 // A tile copied, split over the tile's threads like a sweep.
 template <typename Real>
-void Executor<Real>::copy_tile(const Real* from, Real* to) const {
-  sweep(geo_.n_vec, inner_threads_, [&](index_t v0, index_t v1) {
-    std::copy(from + v0 * 2 * L, from + v1 * 2 * L, to + v0 * 2 * L);
-  });
-}
-
-template <typename Real>
 void Executor<Real>::forward_block(const Block& b, index_t tile, Real* psi, Workspace<Real>& w) {
   if (!b.gather) {
     const bool saved = checkpointing_ && b.checkpoint >= 0 && !b.phases_after_saved;
@@ -326,7 +299,6 @@ double Executor<Real>::embedding_norm(const LoweredOp& op, const double* x) {
   return std::sqrt(s);
 }
 
-template void Executor<float>::apply_plan(const MatrixPlan<float>& p, const TargetMap& tm, float* t, int inner);
 template void Executor<float>::fill_lane_table(const TargetMap& tm, const std::vector<double>& mats, bool transpose, AlignedBuffer<float>& out);
 template SuCache<float>& Executor<float>::su_data(const OpPlan<float>& p, index_t tile, Workspace<float>& w);
 template EvoCache<float>& Executor<float>::evolution_data(const OpPlan<float>& p, index_t tile, Workspace<float>& w);
@@ -340,11 +312,9 @@ template kernels::RotationSet<float> Executor<float>::filled_set(const Block& b,
 template void Executor<float>::gather(const Block& b, const float* t, index_t outer, float* out) const;
 template void Executor<float>::scatter(const Block& b, const float* in, index_t outer, float* t) const;
 template void Executor<float>::apply_phase(const Block& b, float* t, bool inverse, const float* from);
-template void Executor<float>::copy_tile(const float* from, float* to) const;
 template void Executor<float>::forward_block(const Block& b, index_t tile, float* psi, Workspace<float>& w);
 template void Executor<float>::init_state(index_t tile, float* t, Workspace<float>& w);
 template double Executor<float>::embedding_norm(const LoweredOp& op, const double* x);
-template void Executor<double>::apply_plan(const MatrixPlan<double>& p, const TargetMap& tm, double* t, int inner);
 template void Executor<double>::fill_lane_table(const TargetMap& tm, const std::vector<double>& mats, bool transpose, AlignedBuffer<double>& out);
 template SuCache<double>& Executor<double>::su_data(const OpPlan<double>& p, index_t tile, Workspace<double>& w);
 template EvoCache<double>& Executor<double>::evolution_data(const OpPlan<double>& p, index_t tile, Workspace<double>& w);
@@ -358,7 +328,6 @@ template kernels::RotationSet<double> Executor<double>::filled_set(const Block& 
 template void Executor<double>::gather(const Block& b, const double* t, index_t outer, double* out) const;
 template void Executor<double>::scatter(const Block& b, const double* in, index_t outer, double* t) const;
 template void Executor<double>::apply_phase(const Block& b, double* t, bool inverse, const double* from);
-template void Executor<double>::copy_tile(const double* from, double* to) const;
 template void Executor<double>::forward_block(const Block& b, index_t tile, double* psi, Workspace<double>& w);
 template void Executor<double>::init_state(index_t tile, double* t, Workspace<double>& w);
 template double Executor<double>::embedding_norm(const LoweredOp& op, const double* x);

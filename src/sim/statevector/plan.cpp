@@ -3,107 +3,6 @@
 
 namespace tangle::detail::statevector {
 
-template <typename Real>
-void plan_matrix(const TargetMap& tm, const MatrixC& m, int lanes, MatrixPlan<Real>& p) {
-  const int L = lanes;
-  const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
-  bool diagonal = true, real = true, permutation = true;
-  for (int c = 0; c < dim; ++c) {
-    int nonzero = 0;
-    for (int r = 0; r < dim; ++r) {
-      const cdouble v = m(r, c);
-      if (r != c && v != 0.0) diagonal = false;
-      if (v.imag() != 0.0) real = false;
-      if (v != 0.0) {
-        ++nonzero;
-        if (std::abs(std::abs(v) - 1.0) > 1e-14) permutation = false;
-      }
-    }
-    if (nonzero != 1) permutation = false;
-  }
-  const bool plain_lanes = tm.kl == 0 && tm.lane_ctrl_mask == 0;
-  if (diagonal) {
-    p.kind = MatrixPlan<Real>::Kind::Diagonal;
-    p.coef.resize(static_cast<size_t>(dh) * 2 * L);
-    for (int j = 0; j < dh; ++j) {
-      for (int l = 0; l < L; ++l) {
-        const int loc = tm.local(j, tm.lo_of_lane[static_cast<size_t>(l)]);
-        const cdouble v = tm.lane_active(l) ? m(loc, loc) : cdouble(1.0);
-        p.coef[static_cast<size_t>(j * 2 * L + l)] = static_cast<Real>(v.real());
-        p.coef[static_cast<size_t>(j * 2 * L + L + l)] = static_cast<Real>(v.imag());
-      }
-    }
-    return;
-  }
-  if (permutation && plain_lanes) {
-    p.kind = MatrixPlan<Real>::Kind::Permutation;
-    p.dst.assign(static_cast<size_t>(dh), 0);
-    p.coef.resize(static_cast<size_t>(dh) * 2);
-    for (int i = 0; i < dh; ++i) {
-      for (int o = 0; o < dh; ++o) {
-        const cdouble v = m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]);
-        if (v == 0.0) continue;
-        p.dst[static_cast<size_t>(i)] = o;
-        p.coef[static_cast<size_t>(2 * i)] = static_cast<Real>(v.real());
-        p.coef[static_cast<size_t>(2 * i + 1)] = static_cast<Real>(v.imag());
-        if (v != 1.0) p.has_phase = true;
-      }
-    }
-    return;
-  }
-  p.kind = MatrixPlan<Real>::Kind::Dense;
-  if (plain_lanes) {
-    p.n_perm = 1;
-    p.lane_perm = {0};
-    if (real) {
-      p.mode = CoefMode::LaneReal;
-      p.coef.resize(static_cast<size_t>(dh) * dh * L);
-      for (int o = 0; o < dh; ++o)
-        for (int i = 0; i < dh; ++i)
-          for (int l = 0; l < L; ++l)
-            p.coef[static_cast<size_t>((o * dh + i) * L + l)] =
-                static_cast<Real>(m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]).real());
-    } else {
-      p.mode = CoefMode::UniformComplex;
-      p.coef.resize(static_cast<size_t>(dh) * dh * 2);
-      for (int o = 0; o < dh; ++o) {
-        for (int i = 0; i < dh; ++i) {
-          const cdouble v = m(tm.loc_hi[static_cast<size_t>(o)], tm.loc_hi[static_cast<size_t>(i)]);
-          p.coef[static_cast<size_t>(2 * (o * dh + i))] = static_cast<Real>(v.real());
-          p.coef[static_cast<size_t>(2 * (o * dh + i) + 1)] = static_cast<Real>(v.imag());
-        }
-      }
-    }
-    return;
-  }
-  // Lane targets or lane controls: per-lane coefficients with lane permutations.
-  p.mode = CoefMode::LaneComplex;
-  p.n_perm = np;
-  p.lane_perm = tm.lane_xor;
-  p.coef.resize(static_cast<size_t>(dh) * dh * np * 2 * L);
-  for (int l = 0; l < L; ++l) {
-    const int lo = tm.lo_of_lane[static_cast<size_t>(l)];
-    const bool active = tm.lane_active(l);
-    for (int o = 0; o < dh; ++o) {
-      for (int i = 0; i < dh; ++i) {
-        for (int q = 0; q < np; ++q) {
-          cdouble v;
-          if (active) {
-            v = m(tm.local(o, lo), tm.local(i, lo ^ q));
-          } else {
-            v = (o == i && q == 0) ? 1.0 : 0.0;
-          }
-          const size_t idx = static_cast<size_t>(((o * dh + i) * np + q) * 2 * L);
-          p.coef[idx + static_cast<size_t>(l)] = static_cast<Real>(v.real());
-          p.coef[idx + static_cast<size_t>(L + l)] = static_cast<Real>(v.imag());
-        }
-      }
-    }
-  }
-}
-
-template void plan_matrix<float>(const TargetMap&, const MatrixC&, int, MatrixPlan<float>&);
-template void plan_matrix<double>(const TargetMap&, const MatrixC&, int, MatrixPlan<double>&);
 
 // ---------------------------------------------------------------------------------------
 // Blocks and plans
@@ -300,45 +199,9 @@ void Executor<Real>::build_plans() {
     update_reduction_size(p);
   }
 
-  index_t offset = 0;
-  for (const Readout& r : prog_.readouts) {
-    ReadoutPlan<Real> rp;
-    rp.kind = r.kind();
-    rp.out_offset = offset;
-    offset += r.n_outputs();
-    switch (r.kind()) {
-      case Readout::Kind::Expval:
-        for (const PauliTerm& t : r.observable().terms()) {
-          std::vector<int> targets;
-          std::vector<Pauli> word;
-          for (const auto& f : t.factors) {
-            targets.push_back(f.first);
-            word.push_back(f.second);
-          }
-          rp.terms.push_back(map_pauli(geo_, targets, word, {}));
-          rp.coefs.push_back(t.coef);
-        }
-        max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, 2 * L);
-        break;
-      case Readout::Kind::Probs:
-      case Readout::Kind::Projector:
-        rp.tm = map_targets(geo_, r.wires(), {});
-        rp.basis_state = r.basis_state();
-        max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, (index_t{1} << rp.tm.kh) * L);
-        break;
-      case Readout::Kind::Hermitian: {
-        rp.tm = map_targets(geo_, r.wires(), {});
-        const index_t dim = index_t{1} << r.wires().size();
-        rp.h = Eigen::Map<const MatrixC>(r.matrix().data(), dim, dim);
-        plan_matrix<Real>(rp.tm, rp.h, L, rp.h_plan);
-        needs_copy_ = true;
-        max_reduction_reals_ =
-            std::max<index_t>(max_reduction_reals_, (index_t{1} << (2 * rp.tm.kh + rp.tm.kl)) * 2 * L);
-        break;
-      }
-    }
-    readouts_.push_back(std::move(rp));
-  }
+  readouts_.build(prog_.readouts, geo_);
+  needs_copy_ = needs_copy_ || readouts_.needs_copy();
+  max_reduction_reals_ = std::max<index_t>(max_reduction_reals_, readouts_.reduction_reals());
 }
 
 // Splits each in-place block into fused and other ops, builds the fused phase tables, and
