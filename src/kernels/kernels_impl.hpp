@@ -178,6 +178,30 @@ void matrix_k(Real* t, const GroupIndex& g, const Real* coef, index_t begin, ind
   }
 }
 
+// Dim vector targets and NPerm lane patterns (targets inside the lanes: a large state with one
+// sample per tile), fixed at compile time: out[o] = sum_i sum_p C[o][i][p] . perm_p(in[i]), the
+// permuted inputs kept in registers.
+template <typename Real, int Dim, int NPerm, CoefMode kMode>
+void matrix_lanes(Real* t, const GroupIndex& g, const Real* coef, const int* lane_perm, index_t begin, index_t end) {
+  index_t off[Dim];
+  for (int i = 0; i < Dim; ++i) off[i] = g.offsets[i];
+  IV<Real> perm[NPerm];
+  for (int p = 0; p < NPerm; ++p) perm[p] = xor_index<Real>(lane_perm[p]);
+  for (index_t k = begin; k < end; ++k) {
+    const index_t base = gbase(g, k);
+    CV<Real> a[Dim * NPerm];
+    for (int i = 0; i < Dim; ++i) {
+      const CV<Real> v = load_c(at(t, base + off[i]));
+      for (int p = 0; p < NPerm; ++p) a[i * NPerm + p] = p == 0 && lane_perm[0] == 0 ? v : permute(v, perm[p]);
+    }
+    for (int o = 0; o < Dim; ++o) {
+      CV<Real> acc{V<Real>{}, V<Real>{}};
+      for (int ip = 0; ip < Dim * NPerm; ++ip) acc = cmac(acc, coef_at(kMode, coef, static_cast<index_t>(o) * Dim * NPerm + ip), a[ip]);
+      store_c(at(t, base + off[o]), acc);
+    }
+  }
+}
+
 // Any number of targets and lane permutations; inputs are staged on the stack.
 template <typename Real, CoefMode kMode>
 void matrix_any(Real* t, const GroupIndex& g, const Real* coef, int n_perm, const int* lane_perm, index_t begin,
@@ -226,6 +250,28 @@ void matrix_by_size(Real* t, const GroupIndex& g, const Real* coef, int n_perm, 
       case 4: return matrix_k<Real, 16, kMode>(t, g, coef, begin, end);
       default: break;
     }
+  }
+  // Up to 16 complex inputs per group in registers.
+  if (n_perm == 2) {
+    switch (g.kh) {
+      case 0: return matrix_lanes<Real, 1, 2, kMode>(t, g, coef, lane_perm, begin, end);
+      case 1: return matrix_lanes<Real, 2, 2, kMode>(t, g, coef, lane_perm, begin, end);
+      case 2: return matrix_lanes<Real, 4, 2, kMode>(t, g, coef, lane_perm, begin, end);
+      case 3: return matrix_lanes<Real, 8, 2, kMode>(t, g, coef, lane_perm, begin, end);
+      default: break;
+    }
+  }
+  if (n_perm == 4) {
+    switch (g.kh) {
+      case 0: return matrix_lanes<Real, 1, 4, kMode>(t, g, coef, lane_perm, begin, end);
+      case 1: return matrix_lanes<Real, 2, 4, kMode>(t, g, coef, lane_perm, begin, end);
+      case 2: return matrix_lanes<Real, 4, 4, kMode>(t, g, coef, lane_perm, begin, end);
+      default: break;
+    }
+  }
+  if (n_perm == 8 && g.kh <= 1) {
+    if (g.kh == 0) return matrix_lanes<Real, 1, 8, kMode>(t, g, coef, lane_perm, begin, end);
+    return matrix_lanes<Real, 2, 8, kMode>(t, g, coef, lane_perm, begin, end);
   }
   matrix_any<Real, kMode>(t, g, coef, n_perm, lane_perm, begin, end);
 }
@@ -693,27 +739,35 @@ void pauli_axpy(Real* dst, const Real* src, const PauliIndex& p, const Real* coe
 // ---------------------------------------------------------------------------------------------
 // Reduced operators, probabilities, weighted sums
 
-// 2^kh = Dim targets, no lane permutation: the sums of the range in local accumulators.
-template <typename Real, int Dim>
-void partial_outer_k(const Real* a, const Real* b, const GroupIndex& g, index_t begin, index_t end, Real* acc) {
+// 2^kh = Dim vector targets and NPerm lane patterns, fixed at compile time: the sums of the
+// range in local accumulators.
+template <typename Real, int Dim, int NPerm>
+void partial_outer_k(const Real* a, const Real* b, const GroupIndex& g, const int* lane_perm, index_t begin,
+                     index_t end, Real* acc) {
+  constexpr int kCols = Dim * NPerm;
   index_t off[Dim];
   for (int i = 0; i < Dim; ++i) off[i] = g.offsets[i];
-  CV<Real> sum[Dim * Dim];
-  for (int e = 0; e < Dim * Dim; ++e) sum[e] = load_c(acc + 2 * L<Real> * e);
+  IV<Real> perm[NPerm];
+  for (int p = 0; p < NPerm; ++p) perm[p] = xor_index<Real>(NPerm == 1 ? 0 : lane_perm[p]);
+  CV<Real> sum[Dim * kCols];
+  for (int e = 0; e < Dim * kCols; ++e) sum[e] = load_c(acc + 2 * L<Real> * e);
   for (index_t k = begin; k < end; ++k) {
     const index_t base = gbase(g, k);
-    CV<Real> bj[Dim];
-    for (int j = 0; j < Dim; ++j) bj[j] = load_c(at(b, base + off[j]));
+    CV<Real> bj[kCols];
+    for (int j = 0; j < Dim; ++j) {
+      const CV<Real> v = load_c(at(b, base + off[j]));
+      for (int p = 0; p < NPerm; ++p) bj[j * NPerm + p] = NPerm == 1 ? v : permute(v, perm[p]);
+    }
     for (int i = 0; i < Dim; ++i) {
       const CV<Real> ai = load_c(at(a, base + off[i]));
-      for (int j = 0; j < Dim; ++j) {
-        CV<Real>& r = sum[i * Dim + j];
+      for (int j = 0; j < kCols; ++j) {
+        CV<Real>& r = sum[i * kCols + j];
         r.re = r.re + ai.re * bj[j].re + ai.im * bj[j].im;
         r.im = r.im + ai.im * bj[j].re - ai.re * bj[j].im;
       }
     }
   }
-  for (int e = 0; e < Dim * Dim; ++e) store_c(acc + 2 * L<Real> * e, sum[e]);
+  for (int e = 0; e < Dim * kCols; ++e) store_c(acc + 2 * L<Real> * e, sum[e]);
 }
 
 template <typename Real>
@@ -721,11 +775,20 @@ void partial_outer(const Real* a, const Real* b, const GroupIndex& g, int n_perm
                    index_t begin, index_t end, Real* acc) {
   if (n_perm == 1) {
     switch (g.kh) {
-      case 1: return partial_outer_k<Real, 2>(a, b, g, begin, end, acc);
-      case 2: return partial_outer_k<Real, 4>(a, b, g, begin, end, acc);
-      case 4: return partial_outer_k<Real, 16>(a, b, g, begin, end, acc);
+      case 1: return partial_outer_k<Real, 2, 1>(a, b, g, lane_perm, begin, end, acc);
+      case 2: return partial_outer_k<Real, 4, 1>(a, b, g, lane_perm, begin, end, acc);
+      case 4: return partial_outer_k<Real, 16, 1>(a, b, g, lane_perm, begin, end, acc);
       default: break;
     }
+  }
+  if (n_perm == 2 && g.kh <= 2) {
+    if (g.kh == 0) return partial_outer_k<Real, 1, 2>(a, b, g, lane_perm, begin, end, acc);
+    if (g.kh == 1) return partial_outer_k<Real, 2, 2>(a, b, g, lane_perm, begin, end, acc);
+    return partial_outer_k<Real, 4, 2>(a, b, g, lane_perm, begin, end, acc);
+  }
+  if (n_perm == 4 && g.kh <= 1) {
+    if (g.kh == 0) return partial_outer_k<Real, 1, 4>(a, b, g, lane_perm, begin, end, acc);
+    return partial_outer_k<Real, 2, 4>(a, b, g, lane_perm, begin, end, acc);
   }
   const int dim = 1 << g.kh;
   alignas(64) Real staged[kMaxDim * 2 * L<Real>];

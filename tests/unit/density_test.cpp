@@ -300,6 +300,40 @@ TEST(DensityGradients, StrongAndSingularNoise) {
   }
 }
 
+// Eight qubits: one density matrix per tile, the lowest bits of vec(rho) in the lanes (every
+// block with lane targets). Outputs against the oracle; gradients against central differences
+// of the backend's own outputs.
+TEST(DensityGradients, OneSamplePerTile) {
+  Rng rng(1406);
+  const NoisyProblem k = noisy_problem(rng, 8, {Gate::Depolarizing, Gate::AmplitudeDamping, Gate::TwoQubitDepolarizing,
+                                                Gate::Kraus, Gate::PhaseDamping}, 1, 2, 10);
+  const Program p(k.circuit, k.readouts);
+  const std::vector<double> want = ref::forward_density(k.circuit, k.readouts, k.x, k.batch, k.w);
+  for (Precision precision : {Precision::F64, Precision::F32}) {
+    const test::Tol t = precision == Precision::F64 ? test::tol_depth<double>(40) : test::tol_depth<float>(40);
+    EXPECT_TRUE(test::all_near(forward(p, k.x, k.batch, k.w, dm_options(precision)), want, t, "outputs"));
+  }
+  const RunOptions o = dm_options(Precision::F64);
+  const VjpResult v = vjp(p, k.x, k.batch, k.w, k.g, o);
+  auto loss = [&](const std::vector<double>& xs, const std::vector<double>& ws) {
+    const std::vector<double> y = forward(p, xs, k.batch, ws, o);
+    double s = 0;
+    for (size_t i = 0; i < y.size(); ++i) s += k.g[i] * y[i];
+    return s;
+  };
+  const double h = 1e-5;
+  for (size_t j = 0; j < k.w.size(); j += 3) {
+    std::vector<double> up = k.w, down = k.w;
+    up[j] += h, down[j] -= h;
+    EXPECT_NEAR(v.d_weights[j], (loss(k.x, up) - loss(k.x, down)) / (2 * h), 1e-6) << "weight " << j;
+  }
+  for (size_t j = 0; j < k.x.size(); j += 5) {
+    std::vector<double> up = k.x, down = k.x;
+    up[j] += h, down[j] -= h;
+    EXPECT_NEAR(v.d_inputs[j], (loss(up, k.w) - loss(down, k.w)) / (2 * h), 1e-6) << "input " << j;
+  }
+}
+
 // The thread count does not change a bit of the results.
 TEST(DensityGradients, IndependentOfThreads) {
   Rng rng(1404);

@@ -494,3 +494,93 @@ TYPED_TEST(KernelsTest, DenseMatricesAndPartialOuterProducts) {
     }
   }
 }
+
+// The same with targets inside the lanes: n_perm lane patterns (lane l reads lane l ^ perm[p]),
+// coefficients [o][i][p], for the unrolled lane kernels and the general one.
+TYPED_TEST(KernelsTest, DenseMatricesWithLaneTargets) {
+  using Real = TypeParam;
+  constexpr int L = kLanes<Real>;
+  constexpr size_t n_vec = 32;
+  const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
+  std::mt19937_64 rng(47);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (const KernelTable<Real>* kt : tables<Real>()) {
+    for (int kh = 0; kh <= 3; ++kh) {
+      for (int kl = 1; kl <= 3; ++kl) {
+        const int dim = 1 << kh, np = 1 << kl;
+        std::vector<index_t> offsets(static_cast<size_t>(dim), 0);
+        for (int j = 0; j < dim; ++j)
+          for (int t = 0; t < kh; ++t)
+            if ((j >> t) & 1) offsets[static_cast<size_t>(j)] |= index_t{1} << (4 - t);
+        GroupIndex g;
+        g.kh = kh;
+        g.offsets = offsets.data();
+        g.count = static_cast<index_t>(n_vec) >> kh;
+        g.n_ins = kh;
+        for (int i = 0; i < kh; ++i) g.ins[i] = 5 - kh + i;
+        std::vector<int> perm(static_cast<size_t>(np));
+        for (int p = 0; p < np; ++p) perm[static_cast<size_t>(p)] = (p & 1) | (((p >> 1) & 1) << 2) | ((p >> 2) << 1);  // lane bits 0, 2, 1
+        for (CoefMode mode : {CoefMode::UniformComplex, CoefMode::LaneComplex, CoefMode::LaneReal}) {
+          const size_t n_coef = static_cast<size_t>(dim * dim * np);
+          std::vector<std::complex<double>> m(n_coef * L);  // [entry][lane]
+          AlignedBuffer<Real> coef(n_coef * 2 * L);
+          for (size_t e = 0; e < n_coef; ++e) {
+            const double ur = u(rng), ui = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+            for (int l = 0; l < L; ++l) {
+              double re = ur, im = ui;
+              if (mode != CoefMode::UniformComplex) re = u(rng), im = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+              m[e * L + static_cast<size_t>(l)] = {re, im};
+              if (mode == CoefMode::LaneComplex) {
+                coef[e * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+                coef[e * 2 * L + L + static_cast<size_t>(l)] = static_cast<Real>(im);
+              } else if (mode == CoefMode::LaneReal) {
+                coef[e * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+              }
+            }
+            if (mode == CoefMode::UniformComplex) {
+              coef[2 * e] = static_cast<Real>(ur);
+              coef[2 * e + 1] = static_cast<Real>(ui);
+            }
+          }
+          AlignedBuffer<Real> tile;
+          std::vector<std::complex<double>> z;
+          random_tile(rng, n_vec, tile, z);
+          const AlignedBuffer<Real> other = copy_of(tile);
+          std::vector<std::complex<double>> want = z;
+          for (index_t k = 0; k < g.count; ++k) {
+            const index_t base = g.base(k);
+            for (int l = 0; l < L; ++l)
+              for (int o = 0; o < dim; ++o) {
+                std::complex<double> s = 0.0;
+                for (int i = 0; i < dim; ++i)
+                  for (int p = 0; p < np; ++p)
+                    s += m[static_cast<size_t>((o * dim + i) * np + p) * L + static_cast<size_t>(l)] *
+                         z[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + (l ^ perm[static_cast<size_t>(p)]))];
+                want[static_cast<size_t>((base + offsets[static_cast<size_t>(o)]) * L + l)] = s;
+              }
+          }
+          kt->apply_matrix(tile.data(), g, mode, coef.data(), np, perm.data(), 0, g.count);
+          EXPECT_LT(max_error(tile, want), tol * dim * np) << kt->isa << ", kh " << kh << ", kl " << kl << ", mode " << static_cast<int>(mode);
+          if (mode != CoefMode::UniformComplex) continue;
+          AlignedBuffer<Real> acc(static_cast<size_t>(dim * dim * np * 2 * L));
+          kt->partial_outer(tile.data(), other.data(), g, np, perm.data(), 0, g.count, acc.data());
+          double err = 0.0;
+          for (int i = 0; i < dim; ++i)
+            for (int j = 0; j < dim; ++j)
+              for (int p = 0; p < np; ++p)
+                for (int l = 0; l < L; ++l) {
+                  std::complex<double> s = 0.0;
+                  for (index_t k = 0; k < g.count; ++k) {
+                    const index_t base = g.base(k);
+                    s += want[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + l)] *
+                         std::conj(z[static_cast<size_t>((base + offsets[static_cast<size_t>(j)]) * L + (l ^ perm[static_cast<size_t>(p)]))]);
+                  }
+                  const size_t e = static_cast<size_t>((i * dim + j) * np + p) * 2 * L + static_cast<size_t>(l);
+                  err = std::max(err, std::abs(std::complex<double>(acc[e], acc[e + L]) - s));
+                }
+          EXPECT_LT(err, tol * dim * np * 8) << kt->isa << ", partial outer kh " << kh << ", kl " << kl;
+        }
+      }
+    }
+  }
+}

@@ -168,6 +168,43 @@ TEST(Trajectories, StateDependentGradientsAreUnbiased) {
   }
 }
 
+// Large states put one or two trajectories in a tile, the lowest qubits in the lanes: without
+// channels the estimates equal the pure engine's values, and the same seed draws the same
+// branches in every layout (float and double tile differently).
+TEST(Trajectories, LargeStatesTileByTrajectory) {
+  test::Rng rng(1507);
+  const int n = 15;
+  Circuit c(n);
+  const ParamBlock x = c.inputs(n);
+  const ParamBlock w = c.weights(2 * n);
+  for (int q = 0; q < n; ++q) c.ry(x[q], q).rz(w[q], q);
+  for (int q = 0; q + 1 < n; ++q) c.cnot(q, q + 1);
+  for (int q = 0; q < n; ++q) c.rx(w[n + q], q);
+  c.crz(w[0], n - 1, n - 2).toffoli(n - 1, n - 3, 0);
+  const std::vector<Readout> r = {Readout::expval(pauli_z(0) * pauli_x(n - 1)), Readout::expval(pauli_y(n - 2)),
+                                  Readout::probs({n - 1, 1})};
+  const index_t batch = 2;
+  const std::vector<double> xs = test::random_inputs(rng, c, batch), ws = test::random_weights(rng, c);
+  const std::vector<double> g = test::random_vector(rng, static_cast<size_t>(batch * 6), -1, 1);
+  const Program clean(c, r);
+  RunOptions sv;
+  const VjpResult exact = vjp(clean, xs, batch, ws, g, sv);
+  RunOptions o = with(Backend::Trajectories, 3);
+  const VjpResult v = vjp(clean, xs, batch, ws, g, o);
+  EXPECT_TRUE(test::all_near(v.outputs, exact.outputs, test::tol_depth<double>(60), "noise-free outputs"));
+  EXPECT_TRUE(test::all_near(v.d_weights, exact.d_weights, test::kGradTol, "noise-free d_weights"));
+  EXPECT_TRUE(test::all_near(v.d_inputs, exact.d_inputs, test::kGradTol, "noise-free d_inputs"));
+  // With noise: float and double draw the same branches.
+  Circuit noisy = c;
+  for (int q = 0; q < n; q += 3) noisy.depolarizing(0.2, q).amplitude_damping(0.3, (q + 1) % n);
+  const Program p(noisy, r);
+  const std::vector<double> y64 = forward(p, xs, batch, ws, with(Backend::Trajectories, 16));
+  o = with(Backend::Trajectories, 16);
+  o.precision = Precision::F32;
+  const std::vector<double> y32 = forward(p, xs, batch, ws, o);
+  EXPECT_TRUE(test::all_near(y32, y64, test::tol<float>().scaled(60), "float against double, same draws"));
+}
+
 TEST(Trajectories, Errors) {
   Circuit c(1);
   c.h(0).amplitude_damping(0.1, 0);

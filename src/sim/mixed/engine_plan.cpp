@@ -15,9 +15,11 @@ namespace tangle::detail::mixed {
 namespace {
 
 constexpr std::uint64_t kCopyBudget = std::uint64_t{1} << 30;  // saved copies per call, at most
-// Density matrices: samples per tile so that a tile stays within this many bytes (a sample per
-// lane for small states, fewer and the lowest bits in the lanes for large ones).
-constexpr std::uint64_t kDoubledTileBytes = std::uint64_t{8} << 20;
+// Rows per tile: as many as keep a tile within this many bytes, so that a tile and its cotangent
+// stay in a core's L2 cache (2 MiB) while its steps sweep it: a row in every lane for small
+// states; fewer rows, with the lowest bits of the state in the lanes, for large ones (one
+// 16-qubit trajectory, one 10-qubit density matrix per tile).
+constexpr std::uint64_t kTileBytes = std::uint64_t{512} << 10;
 
 std::uint64_t mix(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -62,10 +64,9 @@ void block_derivatives(const std::vector<MatrixC>& s, const std::vector<std::vec
 
 template <typename Real>
 Geometry Engine<Real>::geometry(int n_qubits, Space space, index_t rows) {
-  if (space == Space::Pure) return Geometry::make(n_qubits, rows, L);
-  const int bits = 2 * n_qubits;
+  const int bits = space == Space::Pure ? n_qubits : 2 * n_qubits;
   index_t spt = L;
-  while (spt > 1 && (std::uint64_t{1} << bits) * static_cast<std::uint64_t>(spt) * 2 * sizeof(Real) > kDoubledTileBytes)
+  while (spt > 1 && (std::uint64_t{1} << bits) * static_cast<std::uint64_t>(spt) * 2 * sizeof(Real) > kTileBytes)
     spt /= 2;
   Geometry g = Geometry::make(bits, std::min(rows, spt), L);
   g.batch = rows;
@@ -551,7 +552,11 @@ void Engine<Real>::build_block(size_t s, index_t tile, Workspace& w) {
     t.kappa = std::max(t.kappa, kappa);
     t.m[static_cast<size_t>(slot)] = std::move(m);
   }
-  tile::plan_slot_matrices<Real>(geo_, p.tm, [&](int slot, int r, int c) { return t.m[static_cast<size_t>(slot)](r, c); }, t.fwd);
+  if (spt == 1) {
+    tile::plan_matrix<Real>(p.tm, t.m[0], L, t.fwd);  // one row: the cheapest kind its entries allow
+  } else {
+    tile::plan_slot_matrices<Real>(geo_, p.tm, [&](int slot, int r, int c) { return t.m[static_cast<size_t>(slot)](r, c); }, t.fwd);
+  }
 }
 
 // The block's plan for this tile: 0 forward, 1 inverse (un-applying the state), 2 adjoint (the cotangent).
@@ -561,17 +566,26 @@ const tile::MatrixPlan<Real>& Engine<Real>::block_plan(size_t s, Workspace& w, i
   TileStep& t = w.steps[s];
   if (t.uniform) return which == 0 ? p.fwd : which == 1 ? p.inv : p.adj;
   if (which == 0) return t.fwd;
+  auto plan = [&](const std::vector<MatrixC>& m, tile::MatrixPlan<Real>& out) {
+    if (m.size() == 1) {
+      tile::plan_matrix<Real>(p.tm, m[0], L, out);
+    } else {
+      tile::plan_slot_matrices<Real>(geo_, p.tm, [&](int slot, int r, int c) { return m[static_cast<size_t>(slot)](r, c); }, out);
+    }
+  };
   if (which == 2 || t.unitary) {
-    if (!t.have_adj)
-      tile::plan_slot_matrices<Real>(geo_, p.tm, [&](int slot, int r, int c) { return std::conj(t.m[static_cast<size_t>(slot)](c, r)); },
-                                     t.adj);
+    if (!t.have_adj) {
+      std::vector<MatrixC> adj(t.m.size());
+      for (size_t slot = 0; slot < t.m.size(); ++slot) adj[slot] = t.m[slot].adjoint();
+      plan(adj, t.adj);
+    }
     t.have_adj = true;
     return t.adj;
   }
   if (!t.have_inv) {
     std::vector<MatrixC> inv(t.m.size());
     for (size_t slot = 0; slot < t.m.size(); ++slot) inv[slot] = inverse_or_empty(t.m[slot]);
-    tile::plan_slot_matrices<Real>(geo_, p.tm, [&](int slot, int r, int c) { return inv[static_cast<size_t>(slot)](r, c); }, t.inv);
+    plan(inv, t.inv);
   }
   t.have_inv = true;
   return t.inv;
