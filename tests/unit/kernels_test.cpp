@@ -146,6 +146,35 @@ std::complex<double> inner_reference(const std::vector<std::complex<double>>& a,
   return sum;
 }
 
+// Random coefficients of n_coef matrix entries in a coefficient mode: m[e * L + l] is entry e in
+// lane l (real for LaneReal, the same in every lane for UniformComplex), `coef` the kernels' layout.
+template <typename Real>
+void random_coefficients(std::mt19937_64& rng, CoefMode mode, size_t n_coef, std::vector<std::complex<double>>& m,
+                         AlignedBuffer<Real>& coef) {
+  constexpr int L = kLanes<Real>;
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  m.assign(n_coef * L, 0.0);
+  coef.resize(n_coef * 2 * L);
+  for (size_t e = 0; e < n_coef; ++e) {
+    const double ur = u(rng), ui = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+    for (int l = 0; l < L; ++l) {
+      double re = ur, im = ui;
+      if (mode != CoefMode::UniformComplex) re = u(rng), im = mode == CoefMode::LaneReal ? 0.0 : u(rng);
+      m[e * L + static_cast<size_t>(l)] = {re, im};
+      if (mode == CoefMode::LaneComplex) {
+        coef[e * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+        coef[e * 2 * L + L + static_cast<size_t>(l)] = static_cast<Real>(im);
+      } else if (mode == CoefMode::LaneReal) {
+        coef[e * L + static_cast<size_t>(l)] = static_cast<Real>(re);
+      }
+    }
+    if (mode == CoefMode::UniformComplex) {
+      coef[2 * e] = static_cast<Real>(ur);
+      coef[2 * e + 1] = static_cast<Real>(ui);
+    }
+  }
+}
+
 }  // namespace
 
 template <typename Real>
@@ -410,7 +439,6 @@ TYPED_TEST(KernelsTest, DenseMatricesAndPartialOuterProducts) {
   constexpr size_t n_vec = 64;
   const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
   std::mt19937_64 rng(43);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (const KernelTable<Real>* kt : tables<Real>()) {
     for (int kh = 1; kh <= 5; ++kh) {
       // Targets: the highest kh vector bits of 6, in a scrambled order; no controls.
@@ -431,29 +459,9 @@ TYPED_TEST(KernelsTest, DenseMatricesAndPartialOuterProducts) {
       g.n_ins = kh;
       for (int i = 0; i < kh; ++i) g.ins[i] = sorted[static_cast<size_t>(i)];
       for (CoefMode mode : {CoefMode::UniformComplex, CoefMode::LaneComplex, CoefMode::LaneReal}) {
-        // m[l][o][i]: the matrix of lane l
-        std::vector<std::complex<double>> m(static_cast<size_t>(L * dim * dim));
-        AlignedBuffer<Real> coef(static_cast<size_t>(dim * dim * 2 * L));
-        for (int o = 0; o < dim; ++o)
-          for (int i = 0; i < dim; ++i) {
-            const size_t e = static_cast<size_t>(o * dim + i);
-            const double ur = u(rng), ui = mode == CoefMode::LaneReal ? 0.0 : u(rng);
-            for (int l = 0; l < L; ++l) {
-              double re = ur, im = ui;
-              if (mode != CoefMode::UniformComplex) re = u(rng), im = mode == CoefMode::LaneReal ? 0.0 : u(rng);
-              m[static_cast<size_t>(l) * dim * dim + e] = {re, im};
-              if (mode == CoefMode::LaneComplex) {
-                coef[e * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(re);
-                coef[e * 2 * L + L + static_cast<size_t>(l)] = static_cast<Real>(im);
-              } else if (mode == CoefMode::LaneReal) {
-                coef[e * L + static_cast<size_t>(l)] = static_cast<Real>(re);
-              }
-            }
-            if (mode == CoefMode::UniformComplex) {
-              coef[2 * e] = static_cast<Real>(ur);
-              coef[2 * e + 1] = static_cast<Real>(ui);
-            }
-          }
+        std::vector<std::complex<double>> m;
+        AlignedBuffer<Real> coef;
+        random_coefficients(rng, mode, static_cast<size_t>(dim * dim), m, coef);
         AlignedBuffer<Real> tile;
         std::vector<std::complex<double>> z;
         random_tile(rng, n_vec, tile, z);
@@ -465,7 +473,7 @@ TYPED_TEST(KernelsTest, DenseMatricesAndPartialOuterProducts) {
             for (int o = 0; o < dim; ++o) {
               std::complex<double> s = 0.0;
               for (int i = 0; i < dim; ++i)
-                s += m[static_cast<size_t>(l * dim * dim + o * dim + i)] * z[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + l)];
+                s += m[static_cast<size_t>((o * dim + i) * L + l)] * z[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + l)];
               want[static_cast<size_t>((base + offsets[static_cast<size_t>(o)]) * L + l)] = s;
             }
         }
@@ -503,7 +511,6 @@ TYPED_TEST(KernelsTest, DenseMatricesWithLaneTargets) {
   constexpr size_t n_vec = 32;
   const double tol = std::is_same_v<Real, double> ? 1e-12 : 2e-5;
   std::mt19937_64 rng(47);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
   for (const KernelTable<Real>* kt : tables<Real>()) {
     for (int kh = 0; kh <= 3; ++kh) {
       for (int kl = 1; kl <= 3; ++kl) {
@@ -521,27 +528,9 @@ TYPED_TEST(KernelsTest, DenseMatricesWithLaneTargets) {
         std::vector<int> perm(static_cast<size_t>(np));
         for (int p = 0; p < np; ++p) perm[static_cast<size_t>(p)] = (p & 1) | (((p >> 1) & 1) << 2) | ((p >> 2) << 1);  // lane bits 0, 2, 1
         for (CoefMode mode : {CoefMode::UniformComplex, CoefMode::LaneComplex, CoefMode::LaneReal}) {
-          const size_t n_coef = static_cast<size_t>(dim * dim * np);
-          std::vector<std::complex<double>> m(n_coef * L);  // [entry][lane]
-          AlignedBuffer<Real> coef(n_coef * 2 * L);
-          for (size_t e = 0; e < n_coef; ++e) {
-            const double ur = u(rng), ui = mode == CoefMode::LaneReal ? 0.0 : u(rng);
-            for (int l = 0; l < L; ++l) {
-              double re = ur, im = ui;
-              if (mode != CoefMode::UniformComplex) re = u(rng), im = mode == CoefMode::LaneReal ? 0.0 : u(rng);
-              m[e * L + static_cast<size_t>(l)] = {re, im};
-              if (mode == CoefMode::LaneComplex) {
-                coef[e * 2 * L + static_cast<size_t>(l)] = static_cast<Real>(re);
-                coef[e * 2 * L + L + static_cast<size_t>(l)] = static_cast<Real>(im);
-              } else if (mode == CoefMode::LaneReal) {
-                coef[e * L + static_cast<size_t>(l)] = static_cast<Real>(re);
-              }
-            }
-            if (mode == CoefMode::UniformComplex) {
-              coef[2 * e] = static_cast<Real>(ur);
-              coef[2 * e + 1] = static_cast<Real>(ui);
-            }
-          }
+          std::vector<std::complex<double>> m;
+          AlignedBuffer<Real> coef;
+          random_coefficients(rng, mode, static_cast<size_t>(dim * dim * np), m, coef);
           AlignedBuffer<Real> tile;
           std::vector<std::complex<double>> z;
           random_tile(rng, n_vec, tile, z);
@@ -554,7 +543,7 @@ TYPED_TEST(KernelsTest, DenseMatricesWithLaneTargets) {
                 std::complex<double> s = 0.0;
                 for (int i = 0; i < dim; ++i)
                   for (int p = 0; p < np; ++p)
-                    s += m[static_cast<size_t>((o * dim + i) * np + p) * L + static_cast<size_t>(l)] *
+                    s += m[static_cast<size_t>(((o * dim + i) * np + p) * L + l)] *
                          z[static_cast<size_t>((base + offsets[static_cast<size_t>(i)]) * L + (l ^ perm[static_cast<size_t>(p)]))];
                 want[static_cast<size_t>((base + offsets[static_cast<size_t>(o)]) * L + l)] = s;
               }
