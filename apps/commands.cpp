@@ -2,7 +2,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "tangle/core/error.hpp"
 #include "tangle/train/trainer.hpp"
@@ -11,7 +13,7 @@ namespace tangle::cli {
 namespace {
 
 struct TrainArgs {
-  std::string model, dataset, data, out, resume, precision;
+  std::string model, dataset, data, out, resume, precision, noise;
   int epochs = 0, batch = 0, threads = -1;
   double lr = 0.0;
   long long seed = -1;
@@ -46,6 +48,20 @@ void apply_set(train::Json& overrides, const std::string& item) {
   }
 }
 
+// A noise model file (NoiseModel's JSON form), checked here so that errors name the file.
+train::Json read_noise_model(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  TANGLE_CHECK(in.good(), "--noise ", path, ": cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    (void)NoiseModel::from_json(text.str());
+  } catch (const ValueError& e) {
+    throw ValueError(detail::concat("--noise ", path, ": ", e.what()));
+  }
+  return train::Json::parse(text.str());
+}
+
 void on_sigint(int) {
   train::request_stop();
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
@@ -69,6 +85,7 @@ int run_train(const TrainArgs& a, const std::string& command_line) {
   if (a.seed >= 0) o["train"]["seed"] = a.seed;
   if (a.threads >= 0) o["train"]["threads"] = a.threads;
   if (!a.precision.empty()) o["train"]["precision"] = a.precision;
+  if (!a.noise.empty()) o["noise"] = read_noise_model(a.noise);
   for (const std::string& s : a.set) apply_set(o, s);
   if (o.empty()) o = train::Json::object();
 
@@ -149,7 +166,10 @@ std::function<int()> add_commands(CLI::App& app, int argc, char** argv) {
   train_cmd->add_option("--precision", t->precision, "f32 or f64")->check(CLI::IsMember({"f32", "f64"}));
   train_cmd->add_option("--out", t->out, "New run directory (default runs/MODEL-TIME)");
   train_cmd->add_option("--resume", t->resume, "Continue the run in this directory");
-  train_cmd->add_option("--set", t->set, "Override any configuration key, e.g. --set model.layers=4");
+  train_cmd->add_option("--set", t->set,
+                        "Override any configuration key, e.g. --set model.layers=4, noise.depolarizing=0.01, "
+                        "noise.readout=0.02, run.backend=density_matrix, run.trajectories=500");
+  train_cmd->add_option("--noise", t->noise, "Noise model file (JSON: rules, readout, scale; see docs/python.md)");
   train_cmd->add_flag("--quiet", t->quiet, "No progress output");
   train_cmd->get_option("--dataset")->excludes("--data");
 

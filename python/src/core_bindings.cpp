@@ -218,6 +218,7 @@ using namespace tangle::python;    // NOLINT
 PYBIND11_MODULE(_tangle, m) {
   m.doc() = "tangle's C++ core (see the tangle package for the documented Python API)";
   constexpr auto chain = py::return_value_policy::reference;  // methods returning *this give back self
+  bind_noise(m);  // first: Program's default noise model is converted when Program is bound
 
   // --- options ---------------------------------------------------------------------------------
   py::class_<RunOptions>(m, "RunOptions")
@@ -569,8 +570,11 @@ PYBIND11_MODULE(_tangle, m) {
 
   // --- programs and runs -----------------------------------------------------------------------
   py::class_<Program, std::shared_ptr<Program>>(m, "Program")
-      .def(py::init<Circuit, std::vector<Readout>>(), "circuit"_a, "readouts"_a)
+      .def(py::init<Circuit, std::vector<Readout>, const NoiseModel&>(), "circuit"_a, "readouts"_a,
+           "noise"_a = NoiseModel())
       .def_property_readonly("circuit", &Program::circuit, py::return_value_policy::copy)
+      .def_property_readonly("source_circuit", &Program::source_circuit, py::return_value_policy::copy)
+      .def_property_readonly("noise", &Program::noise, py::return_value_policy::copy)
       .def_property_readonly("readouts", &Program::readouts, py::return_value_policy::copy)
       .def_property_readonly("n_qubits", &Program::n_qubits)
       .def_property_readonly("n_weights", &Program::n_weights)

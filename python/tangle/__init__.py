@@ -6,6 +6,8 @@
     c.angle_embedding(x, rotation="Y").cnot(0, 1).ry(w[0], 0).ry(w[1], 1)
     c.expval([tg.Z(0), tg.Z(0) @ tg.Z(1)], inputs=np.random.rand(8, 2))      # [8, 2]
     layer = tg.QuantumLayer(c, [tg.Z(0), tg.Z(1)])                          # a torch.nn.Module
+    noise = tg.NoiseModel().add(tg.NoiseChannel.depolarizing(0.01))         # after every gate
+    c.expval(tg.Z(0), inputs=np.random.rand(8, 2), noise=noise)              # density matrix
 
 Conventions (as in PennyLane): wire 0 is the most significant bit of a basis-state index;
 rotations are R_P(theta) = exp(-i theta P / 2); controlled gates take the controls first.
@@ -17,11 +19,15 @@ import torch  # noqa: F401  (first: the extension's tensor casters need libtorch
 from . import _tangle
 from ._tangle import (
     Expr,
+    NoiseChannel,
+    NoiseModel,
+    NoiseRule,
     Op,
     ParamBlock,
     PauliSum,
     Program,
     Readout,
+    ReadoutConfusion,
     RunOptions,
     WeightInit,
     gate_names,
@@ -41,6 +47,9 @@ __all__ = [
     "Expval",
     "Hermitian",
     "I",
+    "NoiseChannel",
+    "NoiseModel",
+    "NoiseRule",
     "Op",
     "ParamBlock",
     "PauliSum",
@@ -49,6 +58,7 @@ __all__ = [
     "Projector",
     "QuantumLayer",
     "Readout",
+    "ReadoutConfusion",
     "RunOptions",
     "WeightInit",
     "X",

@@ -3,13 +3,14 @@ and is rebuilt through the public API, so pickles do not depend on C++ memory la
 
 A circuit's state: qubits, the number of inputs, the weight blocks in declaration order (shape and
 init rule: their offsets follow), and the ops with their angle forms (constant + terms of
-coef, weight, input, input2; -1 = absent), Pauli words, matrices and parameter blocks.
+coef, weight, input, input2; -1 = absent), Pauli words, matrices and parameter blocks. A noise
+model's state is its JSON form; a program's is its circuit as given, its readouts and its noise model.
 """
 
 import copyreg
 
 from ._tangle import Circuit as _CoreCircuit
-from ._tangle import Expr, Op, ParamBlock, PauliSum, Program, Readout, WeightInit
+from ._tangle import Expr, NoiseModel, Op, ParamBlock, PauliSum, Program, Readout, WeightInit
 
 FORMAT = 1
 
@@ -129,8 +130,17 @@ def readout_from_state(state):
     raise ValueError(f"unknown readout kind {kind!r}")
 
 
-def program_from_state(circuit, readouts):
-    return Program(circuit_from_state(circuit), [readout_from_state(r) for r in readouts])
+def noise_from_state(text):
+    """A noise model from its JSON form (a module function: pickles name it by reference)."""
+    return NoiseModel.from_json(text)
+
+
+def program_from_state(circuit, readouts, noise=None):
+    # noise: the model's JSON form (absent in pickles from before noise models).
+    rs = [readout_from_state(r) for r in readouts]
+    if noise is None:
+        return Program(circuit_from_state(circuit), rs)
+    return Program(circuit_from_state(circuit), rs, noise_from_state(noise))
 
 
 copyreg.pickle(Expr, lambda e: (expr_from_state, (expr_state(e),)))
@@ -140,5 +150,7 @@ copyreg.pickle(Op, lambda op: (op_from_state, (op_state(op),)))
 copyreg.pickle(PauliSum, lambda s: (pauli_from_state, (pauli_state(s),)))
 copyreg.pickle(Readout, lambda r: (readout_from_state, (readout_state(r),)))
 copyreg.pickle(_CoreCircuit, lambda c: (circuit_from_state, (circuit_state(c),)))
+copyreg.pickle(NoiseModel, lambda n: (noise_from_state, (n.to_json(),)))
 copyreg.pickle(Program, lambda p: (program_from_state,
-                                   (circuit_state(p.circuit), [readout_state(r) for r in p.readouts])))
+                                   (circuit_state(p.source_circuit), [readout_state(r) for r in p.readouts],
+                                    p.noise.to_json())))

@@ -13,6 +13,9 @@ Execution conventions, shared by every method below:
   dimension is dropped (``[batch]``), a single ``Probs`` gives ``[batch, 2^k]``.
 - Results are float64 numpy arrays; ``precision="f32"|"f64"`` picks the amplitude precision of the
   simulation, ``threads=0`` uses every core (results do not depend on it).
+- ``backend``: "auto", "statevector", "density_matrix" or "trajectories" (``trajectories=N`` pure
+  states per sample, their draws seeded by ``seed``); ``noise``: a ``NoiseModel`` whose channels
+  follow the circuit's gates and whose readout error every output, sample and gradient sees.
 """
 
 import numbers
@@ -161,14 +164,14 @@ class Circuit(_tangle.Circuit):
             return self.initial_weights(0)
         return _float_array(weights, "weights").reshape(-1)
 
-    def program(self, readouts):
-        """The circuit (as it is now) with its readouts, lowered once for repeated runs."""
-        return _tangle.Program(self, as_readouts(readouts)[0])
+    def program(self, readouts, noise=None):
+        """The circuit (as it is now) with its readouts and noise model, lowered once for repeated runs."""
+        return _program(self, as_readouts(readouts)[0], noise)
 
     def _prepare(self, readouts, inputs, weights, precision, threads, backend="auto", trajectories=1000,
-                 trajectory_seed=0):
+                 trajectory_seed=0, noise=None):
         rs, single_readout = as_readouts(readouts)
-        prog = _tangle.Program(self, rs)
+        prog = _program(self, rs, noise)
         x, single_sample = self._inputs(inputs)
         w = self._weights(weights)
         squeeze = single_readout and prog.n_outputs == 1
@@ -185,16 +188,16 @@ class Circuit(_tangle.Circuit):
 
     # --- execution ----------------------------------------------------------------------------
     def run(self, readouts, inputs=None, weights=None, *, shots=None, seed=0, precision="f64", threads=0,
-            backend="auto", trajectories=1000):
+            backend="auto", trajectories=1000, noise=None):
         """Every readout's outputs; exact when ``shots`` is None, else estimated from ``shots``
         measurements per sample drawn from a generator seeded by ``seed``.
 
         ``backend``: "statevector" (pure states), "density_matrix" (exact mixed states, up to 13
         qubits), "trajectories" (``trajectories`` sampled pure states per sample, seeded by
         ``seed``) or "auto": the state vector for unitary circuits, the density matrix for noisy
-        ones."""
+        ones. ``noise``: a ``NoiseModel`` (channels after the gates, readout error)."""
         prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
-                                                          trajectories, seed)
+                                                          trajectories, seed, noise)
         if shots is None:
             y = _tangle.forward(prog, x, w, opts)
         else:
@@ -219,16 +222,16 @@ class Circuit(_tangle.Circuit):
         return g.reshape(batch, prog.n_outputs)
 
     def vjp(self, readouts, inputs=None, weights=None, cotangent=None, *, method="adjoint", shots=None, seed=0,
-            step=1e-6, precision="f64", threads=0, backend="auto", trajectories=1000):
+            step=1e-6, precision="f64", threads=0, backend="auto", trajectories=1000, noise=None):
         """``(d_weights [n_weights], d_inputs [batch, n_inputs])`` of ``sum(cotangent * outputs)``.
 
         ``cotangent`` has the shape of ``run``'s result (None: all ones, the gradient of the sum).
         ``method``: "adjoint" (exact, about three forward passes), "param_shift" (circuit runs
         only; with ``shots`` each estimated from measurements) or "finite_diff" (central, ``step``).
-        d_weights sums over the batch; d_inputs is per sample. ``backend`` as in ``run``.
+        d_weights sums over the batch; d_inputs is per sample. ``backend`` and ``noise`` as in ``run``.
         """
         prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
-                                                          trajectories, seed)
+                                                          trajectories, seed, noise)
         g = self._cotangent(prog, cotangent, x.shape[0], single, squeeze)
         self._check_method(method, shots)
         if method == "adjoint":
@@ -240,11 +243,11 @@ class Circuit(_tangle.Circuit):
         return dw, (dx[0] if single else dx)
 
     def jacobian(self, readouts, inputs=None, weights=None, *, method="adjoint", shots=None, seed=0, step=1e-6,
-                 precision="f64", threads=0, backend="auto", trajectories=1000):
+                 precision="f64", threads=0, backend="auto", trajectories=1000, noise=None):
         """``(d_weights, d_inputs)``: per-sample derivatives of every output, shaped
         ``run's shape + [n_weights]`` and ``run's shape + [n_inputs]``. ``method`` as in ``vjp``."""
         prog, x, w, single, squeeze, opts = self._prepare(readouts, inputs, weights, precision, threads, backend,
-                                                          trajectories, seed)
+                                                          trajectories, seed, noise)
         self._check_method(method, shots)
         if method == "adjoint":
             _, dw, dx = _tangle.jacobian(prog, x, w, opts)
@@ -273,27 +276,30 @@ class Circuit(_tangle.Circuit):
         if shots is not None and method != "param_shift":
             raise ValueError(f"shots= needs method='param_shift' (the {method} method is exact)")
 
-    def states(self, inputs=None, weights=None, *, precision="f64", threads=0):
-        """Final state vectors, complex128 ``[batch, 2^n_qubits]`` (wire 0 the most significant bit)."""
+    def states(self, inputs=None, weights=None, *, precision="f64", threads=0, noise=None):
+        """Final state vectors, complex128 ``[batch, 2^n_qubits]`` (wire 0 the most significant bit).
+        A noise model with channels has no pure states (use ``density_matrix``)."""
         # A program needs a readout; states ignore it.
-        prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads)
+        prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads, noise=noise)
         s = _tangle.states(prog, x, w, opts)
         return s[0] if single else s
 
-    def density_matrix(self, inputs=None, weights=None, *, precision="f64", threads=0):
+    def density_matrix(self, inputs=None, weights=None, *, precision="f64", threads=0, noise=None):
         """Final density matrices, complex128 ``[batch, 2^n, 2^n]`` (wire 0 the most significant bit of
-        both indices), from the density-matrix backend."""
+        both indices), from the density-matrix backend; with ``noise``, of the noisy circuit (the
+        state before measurement: readout error is not part of it)."""
         prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads,
-                                                    "density_matrix")
+                                                    "density_matrix", noise=noise)
         r = _tangle.density_matrices(prog, x, w, opts)
         return r[0] if single else r
 
     def sample(self, shots, wires=None, inputs=None, weights=None, *, seed=0, precision="f64", threads=0,
-               backend="auto", trajectories=1000):
+               backend="auto", trajectories=1000, noise=None):
         """Measured basis states of ``wires`` (all by default; wires[0] the most significant bit),
-        int64 ``[batch, shots]``."""
+        int64 ``[batch, shots]``; with a readout error in ``noise``, each bit misread by its wire's
+        confusion matrix."""
         prog, x, w, single, _, opts = self._prepare(Probs([0]), inputs, weights, precision, threads, backend,
-                                                    trajectories, seed)
+                                                    trajectories, seed, noise)
         s = _tangle.sample(prog, x, w, int(shots), int(seed), _all_wires(wires, self.n_qubits), opts)
         s = s.astype(np.int64)
         return s[0] if single else s
@@ -309,9 +315,18 @@ class Circuit(_tangle.Circuit):
         """The circuit as text, one row per wire, with ``readouts`` drawn at the right."""
         return draw(self, readouts, unicode=unicode, max_width=max_width, decimals=decimals)
 
-    def memory_estimate(self, readouts, batch, *, precision="f64", gradient=False):
+    def memory_estimate(self, readouts, batch, *, precision="f64", gradient=False, backend="auto", noise=None):
         """Bytes one run on ``batch`` samples would allocate."""
-        return _tangle.memory_estimate(self.program(readouts), int(batch), _tangle.RunOptions(precision), gradient)
+        return _tangle.memory_estimate(self.program(readouts, noise), int(batch),
+                                       _tangle.RunOptions(precision, backend=backend), gradient)
+
+
+def _program(circuit, readouts, noise):
+    if noise is None:
+        return _tangle.Program(circuit, readouts)
+    if not isinstance(noise, _tangle.NoiseModel):
+        raise ValueError(f"noise= takes a tangle.NoiseModel, not {type(noise).__name__}")
+    return _tangle.Program(circuit, readouts, noise)
 
 
 def draw(circuit, readouts=None, *, unicode=True, max_width=0, decimals=2):

@@ -9,16 +9,21 @@ core's batched adjoint vector-Jacobian product. The simulation precision follows
 import torch
 
 from . import _tangle
-from .circuit import Circuit
+from .circuit import Circuit, _program
 from .readouts import as_readouts
 
 __all__ = ["QuantumLayer", "quantum_apply"]
 
 
-def quantum_apply(program, inputs, weights, threads=0):
+def quantum_apply(program, inputs, weights, threads=0, *, backend="auto", trajectories=1000, seed=0):
     """``program``'s outputs ``[batch, n_outputs]`` for ``inputs`` ``[batch, n_inputs]`` and
-    ``weights`` ``[n_weights]`` (CPU tensors of one dtype, float32 or float64), differentiable in both."""
-    return _tangle.quantum_apply(program, inputs, weights, _tangle.RunOptions("f64", int(threads)))
+    ``weights`` ``[n_weights]`` (CPU tensors of one dtype, float32 or float64), differentiable in both.
+    ``backend``, ``trajectories`` and ``seed`` (the trajectories' draws) as in ``Circuit.run``."""
+    return _tangle.quantum_apply(program, inputs, weights, _run_options(threads, backend, trajectories, seed))
+
+
+def _run_options(threads, backend, trajectories, seed):
+    return _tangle.RunOptions("f64", int(threads), backend=backend, trajectories=int(trajectories), seed=int(seed))
 
 
 class QuantumLayer(torch.nn.Module):
@@ -29,15 +34,25 @@ class QuantumLayer(torch.nn.Module):
     block's init rule (``circuit.initial_weights(seed)``), in ``dtype`` (torch's default dtype
     unless given). ``threads=0`` uses every core. Outputs are the readouts' outputs in order (one
     per Pauli sum, 2^k per ``Probs``), always with an output dimension.
+
+    ``noise``: a ``NoiseModel`` the circuit runs with (its channels after the gates, its readout
+    error on the outputs and their gradients). ``backend``: "auto" (the density matrix for a noisy
+    circuit), "statevector", "density_matrix" or "trajectories" (``trajectories`` per sample, their
+    draws seeded by ``trajectory_seed``; the gradient is the estimator's).
     """
 
-    def __init__(self, circuit, readouts, *, seed=0, threads=0, dtype=None):
+    def __init__(self, circuit, readouts, *, seed=0, threads=0, dtype=None, backend="auto", trajectories=1000,
+                 trajectory_seed=0, noise=None):
         super().__init__()
         self.circuit = _copy(circuit)
         self.readouts = as_readouts(readouts)[0]
         self.threads = int(threads)
-        self._program = _tangle.Program(self.circuit, self.readouts)
-        self._options = _tangle.RunOptions("f64", self.threads)
+        self.backend = backend
+        self.trajectories = int(trajectories)
+        self.trajectory_seed = int(trajectory_seed)
+        # A copy, as of the circuit: later changes to the caller's model do not reach the layer.
+        self.noise = None if noise is None else _tangle.NoiseModel.from_json(noise.to_json())
+        self._build()
         init = torch.from_numpy(self.circuit.initial_weights(seed))
         self.weights = torch.nn.Parameter(init.to(dtype or torch.get_default_dtype()))
 
@@ -66,10 +81,16 @@ class QuantumLayer(torch.nn.Module):
         return y.squeeze(0) if single else y
 
     def extra_repr(self):
+        noisy = "" if self.noise is None else ", noise=NoiseModel"
         return (f"n_qubits={self._program.n_qubits}, n_inputs={self.n_inputs}, n_weights={self._program.n_weights}, "
-                f"n_outputs={self.n_outputs}")
+                f"n_outputs={self.n_outputs}, backend={self.backend!r}{noisy}")
 
-    # The lowered program is rebuilt from the circuit and readouts (which pickle as plain data).
+    def _build(self):
+        self._program = _program(self.circuit, self.readouts, self.noise)
+        self._options = _run_options(self.threads, self.backend, self.trajectories, self.trajectory_seed)
+
+    # The lowered program is rebuilt from the circuit, readouts and noise model (which pickle as
+    # plain data); layers pickled before backends and noise existed run as they did.
     def __getstate__(self):
         state = self.__dict__.copy()
         del state["_program"]
@@ -77,9 +98,9 @@ class QuantumLayer(torch.nn.Module):
         return state
 
     def __setstate__(self, state):
+        state = {"backend": "auto", "trajectories": 1000, "trajectory_seed": 0, "noise": None, **state}
         super().__setstate__(state)
-        self._program = _tangle.Program(self.circuit, self.readouts)
-        self._options = _tangle.RunOptions("f64", self.threads)
+        self._build()
 
 
 def _copy(circuit):

@@ -37,6 +37,12 @@ ParamBlock Circuit::inputs(std::vector<index_t> shape) {
   return block;
 }
 
+Circuit Circuit::without_ops() const {
+  Circuit c = *this;
+  c.ops_.clear();
+  return c;
+}
+
 std::vector<double> Circuit::initial_weights(std::uint64_t seed) const {
   std::vector<double> w(static_cast<size_t>(n_weights_), 0.0);
   SplitMix64 rng(seed);

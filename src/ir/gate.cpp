@@ -1,5 +1,7 @@
 #include "tangle/ir/gate.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "tangle/core/error.hpp"
@@ -9,6 +11,15 @@ namespace tangle {
 std::optional<Gate> gate_by_name(std::string_view name) {
   for (const GateInfo& info : kGates)
     if (info.name == name) return info.gate;
+  return std::nullopt;
+}
+
+std::optional<Gate> gate_by_name_any_case(std::string_view name) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  for (const GateInfo& info : kGates)
+    if (std::equal(info.name.begin(), info.name.end(), name.begin(), name.end(),
+                   [&](char a, char b) { return lower(a) == lower(b); }))
+      return info.gate;
   return std::nullopt;
 }
 

@@ -24,11 +24,21 @@ inline std::int64_t numel(const std::vector<std::int64_t>& shape) {
   return n;
 }
 
-/// Options every quantum layer of a model takes from its configuration.
+/// Options every quantum layer of a model takes from its configuration: threads and the seed
+/// (from the run's "train" section), and the run's "noise" model and "run" settings (backend,
+/// trajectories and their seed), which the trainer copies into the model's configuration
+/// (noise_from_config and check_run_config in tangle/train/trainer.hpp).
 inline tangle::torch::LayerOptions layer_options(const Json& c, std::uint64_t salt = 0) {
   tangle::torch::LayerOptions o;
   o.run.threads = c.value("threads", 0);
   o.seed = c.value("seed", std::uint64_t{0}) * 1000003ULL + salt;
+  if (c.contains("noise")) o.noise = NoiseModel::from_json(c["noise"].dump());
+  if (c.contains("run")) {
+    const Json& r = c["run"];
+    o.run.backend = backend_from_name(r.value("backend", "auto"));
+    o.run.trajectories = r.value("trajectories", o.run.trajectories);
+    o.run.seed = r.value("seed", o.run.seed);
+  }
   return o;
 }
 

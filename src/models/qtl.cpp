@@ -145,8 +145,9 @@ class Qtl : public QtlBase {
     } else {
       for (int q = 0; q < n; ++q) readouts.push_back(Readout::expval(pauli_z(q)));
     }
-    program_ = std::make_shared<const Program>(std::move(circuit), std::move(readouts));
-    run_ = layer_options(c).run;
+    const tangle::torch::LayerOptions options = layer_options(c);
+    program_ = std::make_shared<const Program>(std::move(circuit), std::move(readouts), options.noise);
+    run_ = options.run;
     make_classifier(c, program_->n_outputs(), shape.n_classes);
   }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "executor.hpp"
+#include "readout_error.hpp"
 #include "tangle/core/error.hpp"
 
 namespace tangle {
@@ -34,6 +35,11 @@ Backend resolve_backend(const LoweredProgram& program, const RunOptions& options
 }
 
 void execute(const LoweredProgram& program, const RunOptions& options, const ExecRequest& request) {
+  // Readout error maps what the backend reads out (outputs, cotangents): states pass untouched.
+  if (!program.readout_error.empty() && (request.outputs != nullptr || request.cotangent != nullptr)) {
+    execute_with_readout_error(program, options, request);
+    return;
+  }
   const Backend backend = resolve_backend(program, options);
   if (request.info != nullptr) request.info->backend = backend;
   switch (backend) {
@@ -52,6 +58,11 @@ void execute(const LoweredProgram& program, const RunOptions& options, const Exe
 }
 
 std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& options, index_t batch, bool gradient) {
+  if (!program.readout_error.empty()) {
+    const LoweredProgram& measured = measured_program(program).program;
+    const std::uint64_t maps = sizeof(double) * static_cast<std::uint64_t>(batch * measured.n_outputs) * (gradient ? 2 : 1);
+    return execute_memory(measured, options, batch, gradient) + maps;
+  }
   const Backend backend = resolve_backend(program, options);
   switch (backend) {
     case Backend::StateVector: return statevector_memory(program, options, batch, gradient);

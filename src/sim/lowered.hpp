@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tangle/ir/circuit.hpp"
+#include "tangle/ir/noise_model.hpp"
 #include "tangle/ir/observable.hpp"
 
 namespace tangle::detail {
@@ -57,6 +58,7 @@ struct LoweredOp {
 
 struct LoweredProgram;
 class HermitianExpCache;  // dense_math.hpp
+struct MeasuredProgram;   // readout_error.hpp
 
 /// A value computed on first use and kept between calls. Copies start empty: a copy is usually
 /// modified (parameter shifts, measurement programs), so it must not inherit the original's.
@@ -88,6 +90,11 @@ struct LoweredProgram {
   /// A training step's forward and backward calls see the same weights: their SpecialUnitary
   /// exponentials are computed once (executor.cpp).
   mutable LazySlot<HermitianExpCache> exponentials;
+  /// Readout error per wire (identity where a wire reads perfectly); empty when no wire has one.
+  /// The outputs are then a fixed linear map of the outputs of `measured`, the same ops with
+  /// readouts the error does not touch (readout_error.cpp, applied in execute()).
+  std::vector<ReadoutConfusion> readout_error;
+  mutable LazySlot<const MeasuredProgram> measured;
 };
 
 LoweredProgram lower(const Circuit& circuit, const std::vector<Readout>& readouts);

@@ -4,20 +4,29 @@
 
 #include "executor.hpp"
 #include "lowered.hpp"
+#include "readout_error.hpp"
 #include "tangle/core/error.hpp"
 
 namespace tangle {
 
 Program::Program(Circuit circuit, std::vector<Readout> readouts)
-    : circuit_(std::move(circuit)), readouts_(std::move(readouts)) {
+    : Program(std::move(circuit), std::move(readouts), NoiseModel()) {}
+
+Program::Program(Circuit circuit, std::vector<Readout> readouts, const NoiseModel& noise)
+    : circuit_(noise.rules().empty() ? std::move(circuit) : noise.apply(circuit)),
+      noise_(noise),
+      readouts_(std::move(readouts)) {
+  if (!noise.rules().empty()) source_ = std::move(circuit);
   TANGLE_CHECK(!readouts_.empty(), "a program needs at least one readout");
   lowered_ = std::make_unique<detail::LoweredProgram>(detail::lower(circuit_, readouts_));
+  lowered_->readout_error = noise_.readout_errors(circuit_.n_qubits());
+  detail::check_readout_error(readouts_, lowered_->readout_error);
   n_outputs_ = lowered_->n_outputs;
 }
 
 Program::~Program() = default;
 Program::Program(const Program& o)
-    : circuit_(o.circuit_), readouts_(o.readouts_), n_outputs_(o.n_outputs_),
+    : circuit_(o.circuit_), source_(o.source_), noise_(o.noise_), readouts_(o.readouts_), n_outputs_(o.n_outputs_),
       lowered_(std::make_unique<detail::LoweredProgram>(*o.lowered_)) {}
 Program& Program::operator=(const Program& o) {
   if (this != &o) *this = Program(o);

@@ -199,7 +199,9 @@ std::vector<std::uint64_t> sample(const Program& program, const std::vector<doub
   TANGLE_CHECK(shots >= 1, "shots ", shots, " must be at least 1");
   if (wires.empty())
     for (int q = 0; q < program.n_qubits(); ++q) wires.push_back(q);
-  Program probs(program.circuit(), {Readout::probs(wires)});
+  // Through the program's noise model: the probabilities are those of misreading measurements,
+  // so each sample's bits come out flipped by their wires' confusion matrices.
+  Program probs(program.source_circuit(), {Readout::probs(wires)}, program.noise());
   const std::vector<double> p = forward(probs, inputs, batch, weights, options);
   const index_t dim = index_t{1} << wires.size();
   std::vector<std::uint64_t> out(static_cast<size_t>(batch * shots));

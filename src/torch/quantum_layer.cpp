@@ -115,7 +115,7 @@ void run_vjp(const Program& p, const ::torch::Tensor& x, const ::torch::Tensor& 
 }
 
 QuantumLayerImpl::QuantumLayerImpl(Circuit circuit, std::vector<Readout> readouts, LayerOptions options)
-    : QuantumLayerImpl(std::make_shared<const Program>(std::move(circuit), std::move(readouts)), options) {}
+    : QuantumLayerImpl(std::make_shared<const Program>(std::move(circuit), std::move(readouts), options.noise), options) {}
 
 QuantumLayerImpl::QuantumLayerImpl(std::shared_ptr<const Program> program, LayerOptions options)
     : program_(std::move(program)), options_(options) {

@@ -121,6 +121,12 @@ Setup build(const Json& config) {
   Json model_config = config.at("model");
   model_config["threads"] = threads;
   model_config["seed"] = t.at("seed");
+  // Every quantum layer runs with the run's noise and backend (models/common.hpp, layer_options).
+  if (config.contains("noise")) model_config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
+  if (config.contains("run")) {
+    check_run_config(config["run"]);
+    model_config["run"] = config["run"];
+  }
   s.model = s.spec->build(model_config, shape_of(s.train));
   s.model->to(s.dtype);
   return s;
@@ -426,6 +432,9 @@ RunSummary train(const RunRequest& request) {
       kind = models::DataKind::Table;
     }
     config = merge(spec.defaults(kind), request.overrides);
+    // Recorded resolved (shorthands expanded), so that --resume and eval rebuild the same model.
+    if (config.contains("noise")) config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
+    if (config.contains("run")) check_run_config(config["run"]);
     config["model_name"] = spec.name;
     config["data"] = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
                                          : Json{{"path", fs::absolute(source.path).lexically_normal().string()}};

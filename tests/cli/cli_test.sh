@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The tangle CLI end to end: clear errors with exit code 2, no overwritten runs, Ctrl-C during
-# training saves a checkpoint that --resume continues, and eval on an IDX folder.
+# training saves a checkpoint that --resume continues, eval on an IDX folder, and noisy training
+# (--set noise.*, --noise FILE, run.backend) that eval and --resume reproduce.
 # Usage: cli_test.sh TANGLE_BINARY PYTHON
 set -u
 tangle=$1
@@ -78,6 +79,59 @@ e = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
 assert e["samples"] == 100 and e["samples"] == s["test_samples"], (e["samples"], s["test_samples"])
 assert e["accuracy"] == s["test_accuracy"], (e["accuracy"], s["test_accuracy"])
 assert e["confusion"] == s["confusion"]
+PY
+
+# Noise: --set noise.* / run.* and --noise FILE on a small model; config.json records the resolved
+# model, so eval and --resume rebuild the same noisy circuit; errors name the key and the file.
+tiny=(--set model.qubits=2 --set model.layers=1 --batch 16 --quiet
+      --set 'preprocess=[{"op": "scale", "divisor": 16.0}, {"op": "flatten"}, {"op": "train_subset", "size": 160}]')
+expect_error "noise.depolarizing: Depolarizing: p = 1.5 is outside" train --model hybrid --out "$work/bad" \
+  --set noise.depolarizing=1.5
+expect_error 'backend "gpu" is not one of' train --model hybrid --out "$work/bad" --set run.backend=gpu
+echo '{"rules": [{"channel": "depolarising", "strengths": [0.1]}]}' >"$work/bad.json"
+expect_error "--noise $work/bad.json: noise model JSON: rules\[0\].channel" train --model hybrid --out "$work/bad" \
+  --noise "$work/bad.json"
+[ ! -e "$work/bad" ] || fail "a refused noisy run created its directory"
+
+"$tangle" train --model hybrid --out "$work/noisy" --epochs 2 "${tiny[@]}" --set noise.depolarizing=0.1 \
+  --set noise.readout=0.1 --set run.backend=density_matrix >"$work/noisy.out" 2>&1 ||
+  fail "noisy training failed: $(cat "$work/noisy.out")"
+grep -q "Depolarizing(0.10)" "$work/noisy/circuit.txt" || fail "circuit.txt does not draw the noise: $(cat "$work/noisy/circuit.txt")"
+"$tangle" eval "$work/noisy" --json >"$work/noisy_eval.json" 2>"$work/err" || fail "noisy eval failed: $(cat "$work/err")"
+"$python" - "$work/noisy/config.json" "$work/noisy_eval.json" "$work/noisy/summary.json" <<'PY' ||
+import json, sys
+c = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2])); s = json.load(open(sys.argv[3]))
+n = c["noise"]
+assert n["rules"] == [{"channel": "depolarizing", "strengths": [0.1], "gates": "all"}], n
+assert n["readout"] == [{"confusion": [[0.9, 0.1], [0.1, 0.9]]}] and n["scale"] == 1.0, n
+assert c["run"] == {"backend": "density_matrix"}, c["run"]
+assert e["accuracy"] == s["test_accuracy"] and e["confusion"] == s["confusion"], (e, s)
+PY
+  fail "the noisy run's config.json or eval: $(cat "$work/noisy/config.json")"
+
+cat >"$work/noise.json" <<'JSON'
+{"rules": [{"channel": "bit_flip", "strengths": [0.05], "gates": "one_qubit"},
+           {"channel": "depolarizing", "strengths": [0.02], "gates": ["CNOT"]}],
+ "readout": [{"wires": [0], "confusion": [[0.95, 0.1], [0.05, 0.9]]}]}
+JSON
+traj=(--noise "$work/noise.json" --set run.backend=trajectories --set run.trajectories=40 "${tiny[@]}")
+"$tangle" train --model hybrid --out "$work/file2" --epochs 2 "${traj[@]}" >"$work/f2.out" 2>&1 ||
+  fail "training with --noise failed: $(cat "$work/f2.out")"
+"$tangle" train --model hybrid --out "$work/file1" --epochs 1 "${traj[@]}" >"$work/f1.out" 2>&1 ||
+  fail "training with --noise failed: $(cat "$work/f1.out")"
+"$tangle" train --resume "$work/file1" --epochs 2 --quiet >"$work/f1r.out" 2>&1 ||
+  fail "resuming the noisy run failed: $(cat "$work/f1r.out")"
+"$python" - "$work/file1" "$work/file2" "$work/noise.json" <<'PY' || fail "a resumed noisy run differs from an uninterrupted one"
+import json, sys
+def rows(d):
+    out = []
+    for line in open(d + "/metrics.jsonl"):
+        r = json.loads(line); r.pop("seconds"); out.append(r)
+    return out
+c = json.load(open(sys.argv[1] + "/config.json"))
+assert c["noise"]["rules"] == json.load(open(sys.argv[3]))["rules"], c["noise"]
+assert c["run"]["backend"] == "trajectories" and c["run"]["trajectories"] == 40, c["run"]
+assert rows(sys.argv[1]) == rows(sys.argv[2]), (rows(sys.argv[1]), rows(sys.argv[2]))
 PY
 
 if [ $failures -ne 0 ]; then

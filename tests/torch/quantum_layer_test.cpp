@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "layer_checks.hpp"
 #include "tangle/core/error.hpp"
 #include "tangle/ir/templates.hpp"
 #include "tangle/torch/quantum_layer.hpp"
@@ -44,37 +45,7 @@ TEST(QuantumLayer, GradientsMatchFiniteDifferencesInDouble) {
   torch::manual_seed(0);
   torch::Tensor x = torch::randn({5, 3}, torch::kFloat64).requires_grad_(true);
   torch::Tensor g = torch::randn({5, layer->n_outputs()}, torch::kFloat64);
-  torch::Tensor loss = (layer(x) * g).sum();
-  loss.backward();
-  const torch::Tensor dx = x.grad().clone(), dw = layer->weights.grad().clone();
-
-  const double h = 1e-6;
-  auto value = [&] {
-    torch::NoGradGuard ng;
-    return (layer(x) * g).sum().item<double>();
-  };
-  double worst = 0.0;
-  for (int64_t i = 0; i < layer->weights.size(0); ++i) {
-    torch::NoGradGuard ng;
-    const double w0 = layer->weights[i].item<double>();
-    layer->weights[i].fill_(w0 + h);
-    const double up = value();
-    layer->weights[i].fill_(w0 - h);
-    const double down = value();
-    layer->weights[i].fill_(w0);
-    worst = std::max(worst, std::abs((up - down) / (2 * h) - dw[i].item<double>()));
-  }
-  for (int64_t b = 0; b < x.size(0); ++b)
-    for (int64_t j = 0; j < x.size(1); ++j) {
-      torch::NoGradGuard ng;
-      const double x0 = x[b][j].item<double>();
-      x[b][j].fill_(x0 + h);
-      const double up = value();
-      x[b][j].fill_(x0 - h);
-      const double down = value();
-      x[b][j].fill_(x0);
-      worst = std::max(worst, std::abs((up - down) / (2 * h) - dx[b][j].item<double>()));
-    }
+  const double worst = tangle::test::worst_gradient_error(layer, x, g);
   EXPECT_LT(worst, 1e-7) << "largest |autograd - finite difference| = " << worst;
 }
 
@@ -99,16 +70,7 @@ TEST(QuantumLayer, TrainsInsideSequentialWithClassicalLayersBefore) {
   torch::Tensor x = torch::randn({32, 6}, torch::kFloat64);
   torch::Tensor t = (x.sum(1, true) > 0).to(torch::kFloat64);
   auto first = model->ptr(0)->as<torch::nn::Linear>()->weight.clone();
-  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(0.05));
-  double start = 0, end = 0;
-  for (int step = 0; step < 40; ++step) {
-    opt.zero_grad();
-    torch::Tensor loss = torch::mse_loss(model->forward(x), t);
-    if (step == 0) start = loss.item<double>();
-    end = loss.item<double>();
-    loss.backward();
-    opt.step();
-  }
+  const auto [start, end] = tangle::test::train_mse(model, x, t, 40, 0.05);
   EXPECT_LT(end, 0.7 * start) << "loss went from " << start << " to " << end;
   // The classical layer before the circuit received gradients through the circuit's inputs.
   EXPECT_GT((model->ptr(0)->as<torch::nn::Linear>()->weight - first).abs().max().item<double>(), 1e-4);

@@ -63,6 +63,10 @@ class Circuit {
   ParamBlock inputs(index_t count);
   ParamBlock inputs(std::vector<index_t> shape);
 
+  /// The same qubits, weight blocks (with their init rules) and inputs, without ops: what a
+  /// rewrite of the circuit (NoiseModel::apply) appends to, so the same weights run it.
+  Circuit without_ops() const;
+
   /// Weights drawn by each block's rule from a seeded generator (same seed, same weights).
   std::vector<double> initial_weights(std::uint64_t seed) const;
 

@@ -125,6 +125,8 @@ static_assert([] {
 
 /// The gate of that name (as in kGates, case-sensitive), if any.
 std::optional<Gate> gate_by_name(std::string_view name);
+/// The same ignoring case ("cnot", "rx"), for names people type (noise model files).
+std::optional<Gate> gate_by_name_any_case(std::string_view name);
 
 /// The matrix of a Fixed gate's targets (controls excluded): 2x2 or 4x4, row-major.
 std::vector<cdouble> fixed_target_matrix(Gate g);

@@ -11,11 +11,13 @@
 #include <complex>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tangle/core/types.hpp"
 #include "tangle/ir/circuit.hpp"
+#include "tangle/ir/noise_model.hpp"
 #include "tangle/ir/observable.hpp"
 
 namespace tangle {
@@ -79,13 +81,23 @@ struct LoweredProgram;
 class Program {
  public:
   Program(Circuit circuit, std::vector<Readout> readouts);
+  /// The circuit with the noise model's channels after its gates (NoiseModel::apply), read out
+  /// through its readout error: expectation values, probabilities, projectors, samples and
+  /// shot estimates are those of misreading measurements, and gradients are theirs. ValueError
+  /// for a Hermitian readout on a wire with readout error.
+  Program(Circuit circuit, std::vector<Readout> readouts, const NoiseModel& noise);
   ~Program();
   Program(const Program&);
   Program& operator=(const Program&);
   Program(Program&&) noexcept;
   Program& operator=(Program&&) noexcept;
 
+  /// The circuit that runs: the one given, with the noise model's channels.
   const Circuit& circuit() const { return circuit_; }
+  /// The circuit as given, before the noise model's channels.
+  const Circuit& source_circuit() const { return source_ ? *source_ : circuit_; }
+  /// The noise model the program was built with (empty when none).
+  const NoiseModel& noise() const { return noise_; }
   const std::vector<Readout>& readouts() const { return readouts_; }
   int n_qubits() const { return circuit_.n_qubits(); }
   index_t n_weights() const { return circuit_.n_weights(); }
@@ -96,6 +108,8 @@ class Program {
 
  private:
   Circuit circuit_;
+  std::optional<Circuit> source_;  // when the noise model added channels
+  NoiseModel noise_;
   std::vector<Readout> readouts_;
   index_t n_outputs_ = 0;
   std::unique_ptr<detail::LoweredProgram> lowered_;

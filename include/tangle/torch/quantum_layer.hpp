@@ -21,9 +21,14 @@ namespace tangle::torch {
 
 struct LayerOptions {
   /// How the circuit runs: backend, threads (0 = every core; results do not depend on it), and
-  /// the backends' own settings. The precision follows the input dtype, whatever `run` says.
+  /// the backends' own settings (trajectories and their seed). The precision follows the input
+  /// dtype, whatever `run` says.
   RunOptions run;
   std::uint64_t seed = 0;  // weights initialized by each weight block's rule from this seed
+  /// The noise the circuit runs with (channels after its gates, readout error): the layer's
+  /// program is Program(circuit, readouts, noise). With channels, backend Auto runs the density
+  /// matrix (trajectories beyond 12 qubits).
+  NoiseModel noise;
 };
 
 /// y = f(inputs; weights), differentiable in both. `inputs` [B, n_inputs] and `weights` [n_weights]

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tangle/data/dataset.hpp"
+#include "tangle/ir/noise_model.hpp"
 #include "tangle/models/model.hpp"
 
 namespace tangle::train {
@@ -76,6 +77,16 @@ EvalResult evaluate(const std::string& run_dir, const DataSource& source = {});
 
 /// The circuits of a zoo model built for `source` with its default configuration, as text.
 std::string draw_model(const std::string& model, const DataSource& source = {});
+
+/// The noise model of a run's "noise" section (config.json): the JSON form of a NoiseModel
+/// (ir/noise_model.hpp), where two shorthands of `--set` may stand as well: "depolarizing": p (a
+/// depolarizing channel of p after every gate, on each of its wires) and "readout": p (a
+/// symmetric readout flip of p on every wire). ValueError names the bad key and value.
+NoiseModel noise_from_config(const Json& noise);
+
+/// Checks a run's "run" section: {"backend": "auto" | "statevector" | "density_matrix" |
+/// "trajectories", "trajectories": N >= 1, "seed": S >= 0 (the trajectories' draws)}.
+void check_run_config(const Json& run);
 
 /// Asks a running train() to stop after the current step (what the SIGINT handler calls).
 void request_stop();
