@@ -110,6 +110,40 @@ void efficient_su2(Circuit& c, const ParamBlock& weights, const std::vector<int>
   }
 }
 
+void ry_rz(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int reps) {
+  const index_t n = static_cast<index_t>(wires.size());
+  TANGLE_CHECK(reps >= 0, "RY-RZ: reps ", reps, " is negative");
+  TANGLE_CHECK(weights.size() == 2 * n * (reps + 1), "RY-RZ on ", n, " wires with ", reps, " reps needs ",
+               2 * n * (reps + 1), " weights but the block has ", weights.size());
+  index_t k = 0;
+  for (int r = 0; r <= reps; ++r) {
+    if (r > 0) {
+      for (size_t i = 0; i < wires.size(); ++i)
+        for (size_t j = i + 1; j < wires.size(); ++j) c.cz(wires[i], wires[j]);
+    }
+    for (index_t i = 0; i < n; ++i) c.ry(weights[k++], wires[static_cast<size_t>(i)]);
+    for (index_t i = 0; i < n; ++i) c.rz(weights[k++], wires[static_cast<size_t>(i)]);
+  }
+}
+
+void hardware_efficient(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int layers) {
+  const index_t n = static_cast<index_t>(wires.size());
+  TANGLE_CHECK(layers >= 1, "hardware-efficient ansatz: layers ", layers, " must be >= 1");
+  TANGLE_CHECK(weights.size() == 3 * n * layers, "hardware-efficient ansatz on ", n, " wires with ", layers,
+               " layers needs ", 3 * n * layers, " weights but the block has ", weights.size());
+  index_t k = 0;
+  for (int l = 0; l < layers; ++l) {
+    if (l > 0) {
+      for (size_t i = 0; i + 1 < wires.size(); ++i) c.cnot(wires[i], wires[i + 1]);
+    }
+    for (index_t i = 0; i < n; ++i) {
+      c.rz(weights[k++], wires[static_cast<size_t>(i)]);
+      c.rx(weights[k++], wires[static_cast<size_t>(i)]);
+      c.rz(weights[k++], wires[static_cast<size_t>(i)]);
+    }
+  }
+}
+
 void real_amplitudes(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int reps) {
   const index_t n = static_cast<index_t>(wires.size());
   TANGLE_CHECK(reps >= 0, "RealAmplitudes: reps ", reps, " is negative");

@@ -36,6 +36,14 @@ void strongly_entangling_layers(Circuit& c, const ParamBlock& weights, const std
 /// i = n-2 .. 0], then a final RY, RZ layer. weights: 2 n (reps + 1).
 void efficient_su2(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int reps);
 
+/// The RY-RZ ansatz (Qiskit Aqua's RYRZ variational form): an RY and an RZ layer on all wires,
+/// then reps x [CZ between every pair of wires; RY, RZ on all]. weights: 2 n (reps + 1).
+void ry_rz(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int reps);
+
+/// A hardware-efficient ansatz (Kandala et al. 2017): layers x [Euler rotations RZ, RX, RZ on
+/// every wire; a CNOT chain (i, i+1) between layers]. weights: 3 n layers.
+void hardware_efficient(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int layers);
+
 /// Qiskit's RealAmplitudes: reps x [RY on all; CNOT(i, i+1) for i = n-2 .. 0], final RY layer.
 /// weights: n (reps + 1).
 void real_amplitudes(Circuit& c, const ParamBlock& weights, const std::vector<int>& wires, int reps);

@@ -5,7 +5,7 @@ namespace tangle::detail::tile {
 template <typename Real>
 void plan_matrix(const TargetMap& tm, const MatrixC& m, int lanes, MatrixPlan<Real>& p) {
   const int L = lanes;
-  const int dh = 1 << tm.kh, np = 1 << tm.kl, dim = 1 << tm.k;
+  const int dh = 1 << tm.kh, dim = 1 << tm.k;
   bool diagonal = true, real = true, permutation = true;
   for (int c = 0; c < dim; ++c) {
     int nonzero = 0;
