@@ -5,6 +5,7 @@
 
 #include "bench.hpp"
 #include "commands.hpp"
+#include "vqe_command.hpp"
 #include "tangle/core/error.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench.json, "One JSON object per line");
 
   const auto run_command = tangle::cli::add_commands(app, argc, argv);
+  const auto run_vqe = tangle::cli::add_vqe_command(app);
 
   try {
     app.parse(argc, argv);
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
       if (precision == "f64") bench.precisions = {tangle::Precision::F64};
       return tangle::cli::run_bench(bench);
     }
+    const int vqe = run_vqe();
+    if (vqe >= 0) return vqe;
     return run_command();
   } catch (const tangle::ValueError& e) {
     std::fprintf(stderr, "tangle: error: %s\n", e.what());

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Plots of a tangle run directory: loss.png, accuracy.png, confusion.png, circuit.png.
+"""Plots of a tangle run directory: loss.png, accuracy.png, confusion.png, circuit.png for a
+training run; energy.png (energy per iteration, the exact ground energy drawn) for a VQE run.
 
 Usage: plot_run.py RUN_DIR. Exits non-zero with a one-line reason on the last line of stderr
 when plotting is impossible (e.g. matplotlib is missing); training does not depend on it.
@@ -7,6 +8,25 @@ when plotting is impossible (e.g. matplotlib is missing); training does not depe
 import json
 import os
 import sys
+
+
+def plot_vqe(run_dir, rows, plt):
+    with open(os.path.join(run_dir, "summary.json")) as f:
+        summary = json.load(f)
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    ax.plot([r["iteration"] for r in rows], [r["energy"] for r in rows], lw=1.2, label="energy")
+    if summary.get("exact_energy") is not None:
+        ax.axhline(summary["exact_energy"], color="k", ls="--", lw=1, label="exact ground energy")
+    if summary.get("mitigated_energy") is not None:
+        ax.axhline(summary["mitigated_energy"], color="tab:green", ls=":", lw=1.2, label="mitigated (final)")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("energy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(run_dir, "energy.png"))
+    plt.close(fig)
+    return 0
 
 
 def main(run_dir):
@@ -20,6 +40,10 @@ def main(run_dir):
 
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
         rows = [json.loads(line) for line in f if line.strip()]
+    with open(os.path.join(run_dir, "config.json")) as f:
+        config = json.load(f)
+    if config.get("command") == "vqe":
+        return plot_vqe(run_dir, rows, plt)
     epochs = [r["epoch"] for r in rows]
 
     for name, keys, label in (("loss", ("train_loss", "val_loss"), "loss"),

@@ -316,8 +316,10 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
+}  // namespace
+
 // Plots by an external plotting tool (matplotlib); training never fails because of it.
-std::string make_plots(const std::string& run_dir) {
+std::string make_plots(const std::string& run_dir, const std::string& produced) {
   const char* python = std::getenv("TANGLE_PLOT_PYTHON");
   const char* script = std::getenv("TANGLE_PLOT_SCRIPT");
   const std::string py = python ? python : TANGLE_DEFAULT_PYTHON;
@@ -334,14 +336,13 @@ std::string make_plots(const std::string& run_dir) {
   }
   if (rc == 0) {
     fs::remove(log);
-    return "plots: loss.png, accuracy.png, confusion.png, circuit.png";
+    return "plots: " + produced;
   }
   const auto newline = detail_text.rfind('\n');
   return "plots skipped: " + (detail_text.empty() ? std::string("plotting tool failed (") + py + ")"
                                                   : detail_text.substr(newline == std::string::npos ? 0 : newline + 1));
 }
 
-}  // namespace
 
 void request_stop() { g_stop.store(true); }
 

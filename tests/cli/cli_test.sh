@@ -134,6 +134,31 @@ assert c["run"]["backend"] == "trajectories" and c["run"]["trajectories"] == 40,
 assert rows(sys.argv[1]) == rows(sys.argv[2]), (rows(sys.argv[1]), rows(sys.argv[2]))
 PY
 
+# tangle vqe: clear errors, and a run directory whose summary holds the energies.
+expect_error "line 1, column 8" vqe --hamiltonian "0.5 Z0 Q1"
+expect_error "unknown optimizer 'lbfgs'" vqe --model tfim --qubits 3 --optimizer lbfgs --out "$work/vqe-bad"
+expect_error "unknown Hamiltonian model 'ising'" vqe --model ising --qubits 3
+expect_error "--mitigate zne needs noise" vqe --model tfim --qubits 2 --mitigate zne
+printf '0.5 Z0 Z1\n+ 0.3 X0\n- 0.2 X1 # comment\n' >"$work/h.txt"
+"$tangle" vqe --hamiltonian "$work/h.txt" --ansatz ry-rz --layers 1 --optimizer cobyla --iterations 150 --quiet \
+  --out "$work/vqe1" >"$work/vqe1.out" 2>&1 || fail "tangle vqe from a file failed: $(cat "$work/vqe1.out")"
+"$tangle" vqe --model zstring --qubits 2 --ansatz ry-rz --layers 1 --optimizer cobyla --iterations 120 --quiet \
+  --set noise.depolarizing=0.02 --mitigate zne --scaling strength --scales 1 2 3 --out "$work/vqe2" >"$work/vqe2.out" 2>&1 ||
+  fail "noisy tangle vqe failed: $(cat "$work/vqe2.out")"
+expect_error "already holds a finished run" vqe --model tfim --qubits 2 --out "$work/vqe1"
+"$python" - "$work/vqe1" "$work/vqe2" <<'PY' || fail "tangle vqe summaries: $(cat "$work/vqe1/summary.json" "$work/vqe2/summary.json")"
+import json, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+assert abs(s["energy"] - s["exact_energy"]) < 1e-4, s
+assert s["evaluations"] <= 150 and s["circuit_executions"] > 0, s
+assert len(open(sys.argv[1] + "/metrics.jsonl").readlines()) == s["iterations"], s
+assert json.load(open(sys.argv[1] + "/config.json"))["optimizer"] == "cobyla"
+n = json.load(open(sys.argv[2] + "/summary.json"))
+assert n["exact_energy"] == -1.0, n
+assert n["unmitigated_energy"] > -0.99, n
+assert abs(n["mitigated_energy"] + 1) < 0.5 * abs(n["unmitigated_energy"] + 1), n
+PY
+
 if [ $failures -ne 0 ]; then
   echo "$failures failure(s)"
   exit 1

@@ -95,4 +95,10 @@ void request_stop();
 /// On failure the previous file is untouched and the temporary file removed.
 void atomic_write(const std::string& path, const std::string& bytes);
 
+/// Draws a run directory's plots with scripts/plot_run.py (TANGLE_PLOT_PYTHON, TANGLE_PLOT_SCRIPT
+/// override the interpreter and script); returns "plots: <produced>" or why they were skipped.
+/// A run never fails because of its plots.
+std::string make_plots(const std::string& run_dir,
+                       const std::string& produced = "loss.png, accuracy.png, confusion.png, circuit.png");
+
 }  // namespace tangle::train
