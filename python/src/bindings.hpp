@@ -9,5 +9,6 @@ namespace tangle::python {
 
 void bind_torch(pybind11::module_& m);
 void bind_noise(pybind11::module_& m);
+void bind_algo(pybind11::module_& m);
 
 }  // namespace tangle::python

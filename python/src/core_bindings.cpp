@@ -734,4 +734,5 @@ PYBIND11_MODULE(_tangle, m) {
   m.def("from_qasm", &from_qasm, "text"_a);
 
   bind_torch(m);
+  bind_algo(m);
 }

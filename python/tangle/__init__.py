@@ -37,11 +37,13 @@ from .circuit import Circuit, draw, from_qasm
 from .readouts import Expval, Hermitian, I, Probs, Projector, X, Y, Z
 from .layer import QuantumLayer, quantum_apply
 from . import datasets
+from . import algo
 from . import _state  # noqa: F401  (registers pickling of the C++ value types)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "algo",
     "Circuit",
     "Expr",
     "Expval",
