@@ -180,7 +180,16 @@ std::unique_ptr<::torch::optim::Optimizer> make_optimizer(const Json& t, models:
   if (kind == "sgd")
     return std::make_unique<::torch::optim::SGD>(
         model.parameters(), ::torch::optim::SGDOptions(lr).momentum(t.value("momentum", 0.9)));
-  throw ValueError(detail::concat("unknown optimizer '", kind, "' (known: adam, sgd)"));
+  if (kind == "aqgd") {
+    // Qiskit's AQGD step, m = (1 - mu) g + mu m_prev, p -= eta m, is SGD with dampening = momentum.
+    const double mu = t.value("momentum", 0.25);
+    TANGLE_CHECK(mu >= 0.0 && mu < 1.0, "aqgd momentum ", mu, " must be in [0, 1)");
+    return std::make_unique<::torch::optim::SGD>(model.parameters(),
+                                                 ::torch::optim::SGDOptions(lr).momentum(mu).dampening(mu));
+  }
+  throw ValueError(detail::concat("unknown optimizer '", kind,
+                                  "' (known: adam, sgd, aqgd; cobyla, nelder-mead, bobyqa, powell, spsa and qng run "
+                                  "in tangle vqe and tangle.algo.minimize)"));
 }
 
 // Progress through training, saved in every checkpoint.

@@ -32,6 +32,7 @@ expect_error "unknown model" draw nope
 expect_error "does not exist" eval "$work/no-run"
 
 expect_error "workload" bench --workload W99
+expect_error "cobyla, nelder-mead, bobyqa, powell, spsa and qng run in tangle vqe" train --model hybrid --set train.optimizer=cobyla --out "$work/cobyla-run"
 
 # bench --json: one object per workload row with positive rates (D7: creep's dense layer).
 "$tangle" bench --workload D7 --precision f32 --threads 1 --repeats 1 --json >"$work/bench.json" 2>"$work/err" ||
