@@ -83,7 +83,10 @@ Engine<Real>::Engine(const LoweredProgram& prog, Space space, const RunOptions& 
                                 prog.ops[0].kind == LoweredOp::Kind::StatePreparation);
   threads_ = resolve_threads(options.threads);
   workers_ = geo_.n_tiles >= 2 * threads_ ? threads_ : 1;
-  inner_ = workers_ > 1 ? 1 : threads_;
+  // Threads inside one tile only when a pass over it outweighs waking a team (small states run
+  // serially: a 4-qubit density matrix is 4 KiB, and under load a parallel region costs more than it).
+  const std::uint64_t tile_bytes = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
+  inner_ = workers_ > 1 || tile_bytes < 128 * 1024 ? 1 : threads_;
   steps_ = plan_steps(prog, space);
   if (space == Space::Pure) {
     quadratic_ = std::make_unique<readout::QuadraticReadouts<Real>>();
@@ -91,7 +94,6 @@ Engine<Real>::Engine(const LoweredProgram& prog, Space space, const RunOptions& 
   } else {
     linear_ = std::make_unique<LinearReadouts>(prog.readouts, n_, geo_);
   }
-  const std::uint64_t tile_bytes = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
   const std::uint64_t limit = options.memory_limit ? options.memory_limit : available_memory_bytes();
   const std::uint64_t budget = std::min(limit / 2, kCopyBudget) / static_cast<std::uint64_t>(workers_);
   capacity_ = backward_ ? static_cast<std::size_t>(std::min<std::uint64_t>(budget / tile_bytes, steps_.size())) : 0;
