@@ -15,6 +15,7 @@
 #include "tangle/algo/hamiltonian.hpp"
 #include "tangle/algo/vqe.hpp"
 #include "tangle/core/error.hpp"
+#include "tangle/torch/neural_extrapolator.hpp"
 #include "tangle/train/trainer.hpp"
 
 namespace tangle::cli {
@@ -96,7 +97,8 @@ int run_vqe(VqeArgs a) {
   if (a.mitigate == "zne") {
     algo::ZneOptions z;
     z.scales = a.scales;
-    z.extrapolation = algo::Extrapolation::from_name(a.extrapolation);
+    z.extrapolation = a.extrapolation == "nn" ? tangle::torch::neural_extrapolation()
+                                              : algo::Extrapolation::from_name(a.extrapolation);
     z.scaling = a.scaling == "strength" ? algo::NoiseScaling::NoiseStrength : algo::NoiseScaling::Folding;
     TANGLE_CHECK(a.scaling == "strength" || a.scaling == "folding", "--scaling ", a.scaling,
                  ": expected folding or strength");
@@ -195,7 +197,7 @@ std::function<int()> add_vqe_command(CLI::App& app) {
   cmd->add_option("--set", a->set, "noise.depolarizing=P or noise.readout=P");
   cmd->add_option("--mitigate", a->mitigate, "none or zne");
   cmd->add_option("--scales", a->scales, "ZNE noise scales (default 1 3 5)");
-  cmd->add_option("--extrapolation", a->extrapolation, "ZNE: linear, richardson, polyN, exp, polyexpN");
+  cmd->add_option("--extrapolation", a->extrapolation, "ZNE: linear, richardson, polyN, exp, polyexpN, nn (a trained network)");
   cmd->add_option("--scaling", a->scaling, "ZNE: folding (global) or strength (the noise model's)");
   cmd->add_option("--out", a->out, "New run directory (default runs/vqe-MODEL-TIME)");
   cmd->add_flag("--quiet", a->quiet, "No progress output");

@@ -1,0 +1,27 @@
+// The neural zero-noise extrapolator of "Enhancing Quantum Variational Algorithms with Zero Noise
+// Extrapolation via Neural Networks": a small feed-forward network fitted to (noise level,
+// expectation) pairs and read at noise level 0, as an algo::Extrapolation usable by algo::zne,
+// VQE and `tangle vqe --extrapolation nn`.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tangle/algo/zne.hpp"
+
+namespace tangle::torch {
+
+struct NeuralExtrapolatorOptions {
+  std::vector<int> hidden = {16, 16};  // tanh layers
+  int epochs = 1500;                   // full-batch Adam steps
+  double lr = 0.01;
+  double weight_decay = 1e-4;
+  std::uint64_t seed = 0;              // the same points give the same value
+};
+
+/// The network learns the residual of a least-squares line in standardized coordinates (its
+/// output layer starts at zero), so it starts from linear extrapolation and adds the curvature
+/// the points show. Needs at least 2 points.
+algo::Extrapolation neural_extrapolation(const NeuralExtrapolatorOptions& options = {});
+
+}  // namespace tangle::torch
