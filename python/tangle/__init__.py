@@ -36,6 +36,8 @@ from ._tangle import (
 from .circuit import Circuit, draw, from_qasm
 from .readouts import Expval, Hermitian, I, Probs, Projector, X, Y, Z
 from .layer import QuantumLayer, quantum_apply
+from .qkan import HQKAN, KANLayer, QKAN, QKANLayer
+from . import qkan
 from . import datasets
 from . import _state  # noqa: F401  (registers pickling of the C++ value types)
 
@@ -44,6 +46,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Circuit",
     "Expr",
+    "HQKAN",
+    "KANLayer",
     "Expval",
     "Hermitian",
     "I",
@@ -53,6 +57,8 @@ __all__ = [
     "Op",
     "ParamBlock",
     "PauliSum",
+    "QKAN",
+    "QKANLayer",
     "Probs",
     "Program",
     "Projector",
@@ -69,5 +75,6 @@ __all__ = [
     "from_qasm",
     "gate_names",
     "memory_estimate",
+    "qkan",
     "quantum_apply",
 ]
