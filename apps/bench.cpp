@@ -16,13 +16,14 @@
 #include "tangle/sim/program.hpp"
 
 namespace tangle::cli {
-namespace {
 
+namespace {
 double seconds(const std::function<void()>& f) {
   const auto t0 = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+}  // namespace
 
 double median_seconds(int repeats, const std::function<void()>& f) {
   f();  // warm-up: page faults, first-touch, caches
@@ -31,6 +32,8 @@ double median_seconds(int repeats, const std::function<void()>& f) {
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
 }
+
+namespace {
 
 // W10 / W16: RY(x_i) on qubit i; 4 layers of [RY(w), RZ(w) on every qubit; CNOT(i, i+1 mod n)]; <Z_0>.
 // N10 / N16T (noise > 0): the same with a depolarizing channel of p = noise after every gate on
@@ -260,6 +263,7 @@ int run_bench(const BenchOptions& options) {
     for (Precision p : options.precisions)
       for (int n : options.g_qubits) print(run_gate(n, threads, p, options.repeats), options.json);
   }
+  if (all || options.workload == "QKAN") run_qkan_bench(options, threads);
   return 0;
 }
 

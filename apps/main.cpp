@@ -14,9 +14,9 @@ int main(int argc, char** argv) {
 
   tangle::cli::BenchOptions bench;
   std::string precision;
-  CLI::App* bench_cmd = app.add_subcommand("bench", "Time the standard workloads (W10, W16, D7, N10, N16T, G)");
-  bench_cmd->add_option("--workload", bench.workload, "W10, W16, D7, N10, N16T, G or all")
-      ->check(CLI::IsMember({"W10", "W16", "D7", "N10", "N16T", "G", "all"}));
+  CLI::App* bench_cmd = app.add_subcommand("bench", "Time the standard workloads (W10, W16, D7, N10, N16T, G, QKAN)");
+  bench_cmd->add_option("--workload", bench.workload, "W10, W16, D7, N10, N16T, G, QKAN or all")
+      ->check(CLI::IsMember({"W10", "W16", "D7", "N10", "N16T", "G", "QKAN", "all"}));
   bench_cmd->add_option("--threads", bench.threads, "Threads (0 = every core)")
       ->check(tangle::cli::number_at_least(0, true));
   bench_cmd->add_option("--precision", precision, "f32 or f64 (default: both)")->check(CLI::IsMember({"f32", "f64"}));

@@ -36,6 +36,8 @@ from ._tangle import (
 from .circuit import Circuit, draw, from_qasm
 from .readouts import Expval, Hermitian, I, Probs, Projector, X, Y, Z
 from .layer import QuantumLayer, quantum_apply
+from .qkan import HQKAN, KANLayer, QKAN, QKANLayer
+from . import qkan
 from . import datasets
 from . import algo
 from . import _state  # noqa: F401  (registers pickling of the C++ value types)
@@ -46,6 +48,8 @@ __all__ = [
     "algo",
     "Circuit",
     "Expr",
+    "HQKAN",
+    "KANLayer",
     "Expval",
     "Hermitian",
     "I",
@@ -55,6 +59,8 @@ __all__ = [
     "Op",
     "ParamBlock",
     "PauliSum",
+    "QKAN",
+    "QKANLayer",
     "Probs",
     "Program",
     "Projector",
@@ -71,5 +77,6 @@ __all__ = [
     "from_qasm",
     "gate_names",
     "memory_estimate",
+    "qkan",
     "quantum_apply",
 ]

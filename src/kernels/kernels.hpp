@@ -126,6 +126,14 @@ bool plan_rotation_set(int count, const std::uint64_t* xv, const std::uint64_t* 
 inline constexpr int kMaxPhaseMasks = 32;
 inline constexpr int kPhaseRun = 8;
 
+/// DARUAN edge tables (daruan_impl.hpp): per edge {coef, X0, Y0, Z0, then per repetition
+/// w, phase, cos b, sin b, then cos t01, sin t01}; per-edge gradients {d coef, d t00, d t01, then
+/// per repetition d phase, d w, d b}. Repetitions are bounded so that the backward pass keeps
+/// each one's cos and sin in a fixed stack array.
+inline constexpr int kMaxDaruanReps = 64;
+constexpr index_t daruan_edge_stride(int reps) { return 6 + 4 * static_cast<index_t>(reps); }
+constexpr index_t daruan_grad_stride(int reps) { return 3 + 3 * static_cast<index_t>(reps); }
+
 template <typename Real>
 struct KernelTable {
   const char* isa;
@@ -220,6 +228,21 @@ struct KernelTable {
   /// imag_products and signed_sums in one, without their buffer, and the table un-applied.
   void (*phase_adjoint)(Real* lam, const Real* psi, const Real* phase, const Real* inv, const std::uint64_t* masks,
                         int n_masks, index_t begin, index_t end, Real* acc);
+
+  /// DARUAN layer forward: yT[j][v] = sum_i coef_ji <Z>_ji(xT[i][v]) for rows j in [j_begin, j_end)
+  /// and vectors v in [v_begin, v_end) of L samples; xT [n_in][ld], yT [n_out][ld] (transposed).
+  void (*daruan_forward)(const Real* xT, const Real* edges, index_t n_in, int reps, index_t ld, index_t j_begin,
+                         index_t j_end, index_t v_begin, index_t v_end, Real* yT);
+
+  /// DARUAN layer backward for the inputs i in [i_begin, i_end) (every row j and every vector):
+  /// dxT[i] = d(sum_j gT[j] . yT[j]) / dxT[i], written; grads of the edges (j, i), written, each
+  /// summed over the samples. Inputs own disjoint edges, so ranges can run in parallel.
+  void (*daruan_backward)(const Real* xT, const Real* gT, const Real* edges, index_t n_in, index_t n_out, int reps,
+                          index_t ld, index_t i_begin, index_t i_end, Real* dxT, Real* grads);
+
+  /// A peak-rate probe: iters rounds of 16 independent vector multiply-adds (32 L flops per
+  /// round); the sums go to out [L].
+  void (*fma_probe)(Real* out, index_t iters);
 };
 
 /// The best table this CPU supports (chosen once).

@@ -939,6 +939,8 @@ void product_contract(const Real* lam, const Real* w_lo, const Real* w_hi, int k
   }
 }
 
+#include "daruan_impl.hpp"
+
 template <typename Real>
 KernelTable<Real> make_table(const char* isa) {
   return KernelTable<Real>{
@@ -962,6 +964,9 @@ KernelTable<Real> make_table(const char* isa) {
       &signed_sums<Real>,
       &product_contract<Real>,
       &phase_adjoint<Real>,
+      &daruan_forward<Real>,
+      &daruan_backward<Real>,
+      &fma_probe<Real>,
   };
 }
 

@@ -57,5 +57,9 @@ ModelSpec quanv_classical_spec(); // src/models/quanv.cpp
 ModelSpec qtl_spec();             // src/models/qtl.cpp
 ModelSpec qtl_classical_spec();   // src/models/qtl.cpp
 ModelSpec creep_spec();           // src/models/creep.cpp
+ModelSpec qkan_spec();            // src/models/kan.cpp
+ModelSpec hqkan_spec();           // src/models/kan.cpp
+ModelSpec kan_spec();             // src/models/kan.cpp
+ModelSpec mlp_spec();             // src/models/kan.cpp
 
 }  // namespace tangle::models

@@ -13,7 +13,8 @@ const std::vector<ModelSpec>& zoo() {
   static const std::vector<ModelSpec> specs = {
       hybrid_spec(),        reuploading_spec(), hamemb_spec(),          qcnn_spec(),
       hqnn_parallel_spec(), quanv_spec(),       quanv_classical_spec(), qtl_spec(),
-      qtl_classical_spec(), creep_spec()};
+      qtl_classical_spec(), creep_spec(),       qkan_spec(),            hqkan_spec(),
+      kan_spec(),           mlp_spec()};
   return specs;
 }
 

@@ -44,6 +44,17 @@ assert len(rows) == 1 and rows[0]["workload"] == "D7" and rows[0]["qubits"] == 7
 assert rows[0]["forward_samples_per_s"] > 0 and rows[0]["gradient_samples_per_s"] > 0, rows
 PY
 
+# The QKAN workload: one row with its floor and comparison points (timings are not checked).
+"$tangle" bench --workload QKAN --precision f32 --repeats 1 --json >"$work/qkan.json" 2>"$work/err" ||
+  fail "tangle bench --workload QKAN failed: $(cat "$work/err")"
+"$python" - "$work/qkan.json" <<'PY' || fail "tangle bench --workload QKAN --json output: $(cat "$work/qkan.json")"
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert len(rows) == 1 and rows[0]["workload"] == "QKAN" and rows[0]["edges"] == 784 * 64 + 64 * 10, rows
+for key in ("step_ms", "floor_ms", "fraction_of_floor", "mlp_step_ms", "torch_reference_edge_samples_per_s"):
+    assert rows[0][key] > 0, key
+PY
+
 # An existing run directory is never overwritten.
 mkdir -p "$work/taken"
 echo precious >"$work/taken/metrics.jsonl"
