@@ -170,13 +170,20 @@ PauliSum read_pauli_sum(const std::string& path) {
   return parse(text.str(), path);
 }
 
+// Nearest-neighbour bonds (i, i + 1) of a chain, and (n - 1, 0) when periodic (n > 2).
+static std::vector<std::pair<int, int>> chain_bonds(int n, bool periodic) {
+  std::vector<std::pair<int, int>> bonds;
+  for (int i = 0; i + 1 < n; ++i) bonds.emplace_back(i, i + 1);
+  if (periodic && n > 2) bonds.emplace_back(n - 1, 0);
+  return bonds;
+}
+
 PauliSum transverse_field_ising(int n_qubits, double j, double h, bool periodic) {
   TANGLE_CHECK(n_qubits >= 1, "transverse-field Ising chain: n_qubits ", n_qubits, " must be >= 1");
   TANGLE_CHECK(std::isfinite(j) && std::isfinite(h), "transverse-field Ising chain: J ", j, " and h ", h,
                " must be finite");
   PauliSum sum;
-  const int bonds = periodic && n_qubits > 2 ? n_qubits : n_qubits - 1;
-  for (int i = 0; i < bonds; ++i) sum = sum + (-j) * (pauli_z(i) * pauli_z((i + 1) % n_qubits));
+  for (const auto& [a, b] : chain_bonds(n_qubits, periodic)) sum = sum + (-j) * (pauli_z(a) * pauli_z(b));
   for (int i = 0; i < n_qubits; ++i) sum = sum + (-h) * pauli_x(i);
   return sum;
 }
@@ -186,11 +193,8 @@ PauliSum heisenberg_xxz(int n_qubits, double j, double delta, bool periodic) {
   TANGLE_CHECK(std::isfinite(j) && std::isfinite(delta), "Heisenberg XXZ chain: J ", j, " and delta ", delta,
                " must be finite");
   PauliSum sum;
-  const int bonds = periodic && n_qubits > 2 ? n_qubits : n_qubits - 1;
-  for (int i = 0; i < bonds; ++i) {
-    const int k = (i + 1) % n_qubits;
-    sum = sum + j * (pauli_x(i) * pauli_x(k)) + j * (pauli_y(i) * pauli_y(k)) + (j * delta) * (pauli_z(i) * pauli_z(k));
-  }
+  for (const auto& [a, b] : chain_bonds(n_qubits, periodic))
+    sum = sum + j * (pauli_x(a) * pauli_x(b)) + j * (pauli_y(a) * pauli_y(b)) + (j * delta) * (pauli_z(a) * pauli_z(b));
   return sum;
 }
 
