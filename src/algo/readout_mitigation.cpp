@@ -8,27 +8,13 @@
 #include <numeric>
 
 #include "tangle/core/error.hpp"
+#include "tangle/core/kronecker.hpp"
 #include "tangle/sim/sampling.hpp"
 
 namespace tangle::algo {
 namespace {
 
-using Mat2 = std::array<std::array<double, 2>, 2>;
-
-// v <- (M_0 (x) ... (x) M_k-1) v, M_j acting on bit k - 1 - j of the index.
-void apply_axes(std::vector<double>& v, const std::vector<Mat2>& m) {
-  const size_t k = m.size();
-  for (size_t j = 0; j < k; ++j) {
-    const size_t bit = size_t{1} << (k - 1 - j);
-    const Mat2& a = m[j];
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (i & bit) continue;
-      const double x0 = v[i], x1 = v[i | bit];
-      v[i] = a[0][0] * x0 + a[0][1] * x1;
-      v[i | bit] = a[1][0] * x0 + a[1][1] * x1;
-    }
-  }
-}
+using Mat2 = Matrix2;
 
 Mat2 transpose(const Mat2& a) { return {{{a[0][0], a[1][0]}, {a[0][1], a[1][1]}}}; }
 
@@ -121,7 +107,7 @@ std::vector<double> mitigate_probabilities(const std::vector<double>& probs, ind
     std::vector<double> m(first, first + static_cast<std::ptrdiff_t>(dim));
     for (double v : m) TANGLE_CHECK(std::isfinite(v), "readout mitigation: probability ", v, " is not finite");
     std::vector<double> p = m;
-    apply_axes(p, inv);
+    apply_kronecker2(p, inv);
     if (method == Unfolding::LeastSquares) {
       // FISTA on 1/2 ||C p - m||^2 over the simplex, from the projected inverse solution.
       project_simplex(p);
@@ -129,9 +115,9 @@ std::vector<double> mitigate_probabilities(const std::vector<double>& probs, ind
       double t = 1.0;
       for (int it = 0; it < 20000; ++it) {
         r = y;
-        apply_axes(r, c);
+        apply_kronecker2(r, c);
         for (size_t i = 0; i < dim; ++i) r[i] -= m[i];
-        apply_axes(r, ct);
+        apply_kronecker2(r, ct);
         std::vector<double> next(dim);
         for (size_t i = 0; i < dim; ++i) next[i] = y[i] - r[i] / lipschitz;
         project_simplex(next);

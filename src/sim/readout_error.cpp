@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "tangle/core/kronecker.hpp"
 #include "tangle/core/error.hpp"
 
 namespace tangle::detail {
@@ -75,23 +76,14 @@ enum class Use : std::uint8_t { Matrix, Transpose, Squares };
 // v (2^k values, wires[0] the most significant bit) <- (A_0 (x) ... (x) A_(k-1)) v, A_i wire i's
 // confusion matrix, its transpose (cotangents) or its entrywise square (variances).
 void apply_confusion(std::vector<double>& v, const std::vector<ReadoutConfusion>& confusion, Use use) {
-  const size_t k = confusion.size();
-  for (size_t i = 0; i < k; ++i) {
-    if (confusion[i].is_identity()) continue;
-    double a[2][2];
+  std::vector<Matrix2> a(confusion.size());
+  for (size_t i = 0; i < confusion.size(); ++i)
     for (int r = 0; r < 2; ++r)
       for (int c = 0; c < 2; ++c) {
         const double x = use == Use::Transpose ? confusion[i].p[c][r] : confusion[i].p[r][c];
-        a[r][c] = use == Use::Squares ? x * x : x;
+        a[i][r][c] = use == Use::Squares ? x * x : x;
       }
-    const size_t bit = size_t{1} << (k - 1 - i);
-    for (size_t j = 0; j < v.size(); ++j) {
-      if (j & bit) continue;
-      const double v0 = v[j], v1 = v[j | bit];
-      v[j] = a[0][0] * v0 + a[0][1] * v1;
-      v[j | bit] = a[1][0] * v0 + a[1][1] * v1;
-    }
-  }
+  apply_kronecker2(v, a);
 }
 
 // One sample's outputs from its measured outputs: y = M r (Use::Matrix), or for variances
