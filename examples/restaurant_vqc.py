@@ -115,6 +115,7 @@ def main():
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--out", default="runs/restaurant_vqc")
+    ap.add_argument("--epochs", default="100,150", help="the VQC's optimizer iterations, comma-separated")
     a = ap.parse_args()
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
     from sklearn.model_selection import train_test_split
@@ -133,7 +134,7 @@ def main():
                             ("gradient_boosting", GradientBoostingClassifier(random_state=seed))):
             rows[name] = metrics(yb, model.fit(xa, ya).predict(xb))
         for method in ("cobyla", "aqgd"):
-            for epochs in (100, 150):
+            for epochs in [int(e) for e in a.epochs.split(",")]:
                 r = train_vqc(c, xa, ya, method, epochs, seed)
                 m = metrics(yb, predict(c, r["x"], xb))
                 m.update(train_loss=r["fun"], evaluations=r["nfev"], gradient_evaluations=r["njev"])
