@@ -732,6 +732,13 @@ PYBIND11_MODULE(_tangle, m) {
       },
       "circuit"_a, "weights"_a, "inputs"_a);
   m.def("from_qasm", &from_qasm, "text"_a);
+  m.def(
+      "read_qasm",
+      [](std::string_view text) {
+        QasmCircuit q = read_qasm(text);
+        return py::make_tuple(std::move(q.circuit), std::move(q.measured));
+      },
+      "text"_a);
 
   bind_torch(m);
   bind_algo(m);

@@ -33,7 +33,7 @@ from ._tangle import (
     gate_names,
     memory_estimate,
 )
-from .circuit import Circuit, draw, from_qasm
+from .circuit import Circuit, draw, from_qasm, read_qasm
 from .readouts import Expval, Hermitian, I, Probs, Projector, X, Y, Z
 from .layer import QuantumLayer, quantum_apply
 from .qkan import HQKAN, KANLayer, QKAN, QKANLayer
@@ -75,6 +75,7 @@ __all__ = [
     "datasets",
     "draw",
     "from_qasm",
+    "read_qasm",
     "gate_names",
     "memory_estimate",
     "qkan",

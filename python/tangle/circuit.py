@@ -26,7 +26,7 @@ import torch
 from . import _state, _tangle
 from .readouts import Probs, as_readouts
 
-__all__ = ["Circuit", "draw", "from_qasm"]
+__all__ = ["Circuit", "draw", "from_qasm", "read_qasm"]
 
 _METHODS = ("adjoint", "param_shift", "finite_diff")
 
@@ -92,7 +92,8 @@ class Circuit(_tangle.Circuit):
 
     @classmethod
     def from_qasm(cls, text):
-        """A fixed circuit from OpenQASM 2.0 text (qelib1.inc gates and user ``gate`` definitions)."""
+        """A fixed circuit from OpenQASM 2.0 text (qelib1.inc gates and user ``gate`` definitions);
+        final measurements are dropped (``read_qasm`` returns what they measure)."""
         base = _tangle.from_qasm(text)
         c = cls(base.n_qubits)
         c._assign(base)
@@ -338,3 +339,15 @@ def draw(circuit, readouts=None, *, unicode=True, max_width=0, decimals=2):
 def from_qasm(text):
     """A fixed ``Circuit`` from OpenQASM 2.0 text."""
     return Circuit.from_qasm(text)
+
+
+def read_qasm(text):
+    """``(circuit, measured)`` from OpenQASM 2.0 text as other tools write it: ``reset`` becomes
+    the reset channel, final ``measure`` statements give ``measured``, the qubits measured into
+    classical bits, highest bit first, so that ``circuit.probs(measured)[i]`` is the probability of
+    classical value ``i`` (Qiskit's counts order). A gate after a qubit's measurement raises
+    ValueError (mid-circuit measurement is not supported)."""
+    base, measured = _tangle.read_qasm(text)
+    c = Circuit(base.n_qubits)
+    c._assign(base)
+    return c, list(measured)

@@ -220,6 +220,16 @@ def test_draw_and_qasm():
     assert abs(abs(np.vdot(a, b)) - 1) < 1e-10
 
 
+def test_read_qasm_turns_final_measurements_into_the_readout():
+    head = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\n'
+    c, measured = tg.read_qasm(head + "x q[0];\nh q[1];\nmeasure q -> c;\n")
+    assert measured == [2, 1, 0] and len(c.ops) == 2
+    # c[0] = 1 always, c[1] half the time: classical values 1 and 3.
+    assert np.allclose(c.probs(measured), [0, 0.5, 0, 0.5, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="line 6, column 1: 'x' acts on q\\[0\\] after its measurement on line 5"):
+        tg.read_qasm(head + "measure q[0] -> c[0];\nx q[0];\n")
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 def test_bad_arguments_raise_value_errors_with_clear_messages():

@@ -20,7 +20,7 @@ SHARED_DATA = EXAMPLES.parent.parent / "shared" / "data"
 RUNS = {
     "first_circuit.py": ([], "d/dw finite difference"),
     "hybrid_classifier.py": (["--epochs", "2"], "epoch   2"),
-    "read_qasm.py": ([str(EXAMPLES / "data" / "ghz3.qasm")], "P(|111>) = 0.500000"),
+    "read_qasm.py": ([str(EXAMPLES / "data" / "ghz3.qasm")], "P(c = 111) = 0.500000"),
     "noisy_zne.py": ([], "richardson: mitigated"),
     "vqe_h2.py": (["--iterations", "40"], "exact: E = -1.137284"),
     "zne_vqe.py": (["--seeds", "1", "--iterations", "10", "--out", "{tmp}"], "wrote"),

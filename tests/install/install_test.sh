@@ -28,7 +28,7 @@ expect() {  # expect NAME PATTERN OUTPUT
   grep -q -e "$2" <<<"$3" || { echo "$1: expected '$2' in:"; echo "$3"; exit 1; }
 }
 out=$(ex/first_circuit);                          expect first_circuit "adjoint .* finite differences" "$out"
-out=$(ex/read_qasm "$src/examples/data/ghz3.qasm"); expect read_qasm "P(7) = 0.500000" "$out"
+out=$(ex/read_qasm "$src/examples/data/ghz3.qasm"); expect read_qasm "P(c = 7) = 0.500000" "$out"
 if ex/read_qasm "$work/missing.qasm" 2>err.txt; then echo "read_qasm accepted a missing file"; exit 1; fi
 expect read_qasm "cannot open" "$(cat err.txt)"
 out=$(ex/noisy_zne);                              expect noisy_zne "mitigated" "$out"

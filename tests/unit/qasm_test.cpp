@@ -652,9 +652,8 @@ TEST(QasmImport, ErrorsNameLineAndColumn) {
   expect_qasm_error(h + "h(0.5) q[0];\n", 4, 1, "takes 0 parameters but 1 were given");
   expect_qasm_error(h + "  h r[0];\n", 4, 5, "register 'r' is not declared");
   expect_qasm_error(h + "h q[0];\nx q[5];\n", 5, 5, "index 5 is out of range for qreg q[2]");
-  expect_qasm_error(h + "creg c[2];\nmeasure q[0] -> c[0];\n", 5, 1, "'measure' is not supported");
-  expect_qasm_error(h + "reset q[0];\n", 4, 1, "'reset' is not supported");
-  expect_qasm_error(h + "creg c[1];\nif (c==1) x q[0];\n", 5, 1, "'if' is not supported");
+  expect_qasm_error(h + "creg c[2];\nmeasure q[0] -> c[0];\nh q[0];\n", 6, 1, "after its measurement on line 5");
+  expect_qasm_error(h + "creg c[1];\nif (c==1) x q[0];\n", 5, 1, "'if' (a gate conditioned on a measured bit)");
   expect_qasm_error(h + "opaque g q;\n", 4, 1, "'opaque' gates are not supported");
   expect_qasm_error(h + "cx q[1],q[1];\n", 4, 9, "uses qubit q[1] twice");
   expect_qasm_error(h + "qreg r[3];\ncx q, r;\n", 5, 7, "broadcast registers must have the same size");
@@ -690,6 +689,6 @@ TEST(QasmImport, ErrorsNameLineAndColumn) {
 
 TEST(QasmImport, ErrorsAreTangleValueErrors) {
   // Callers catch tangle::Error or std::invalid_argument.
-  EXPECT_THROW(from_qasm("OPENQASM 2.0;\nqreg q[1];\nmeasure q[0];\n"), Error);
+  EXPECT_THROW(from_qasm("OPENQASM 2.0;\nqreg q[1];\nmeasure q[0];\n"), Error);  // no '-> c[0]' 
   EXPECT_THROW(from_qasm("garbage"), std::invalid_argument);
 }

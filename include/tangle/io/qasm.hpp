@@ -15,9 +15,24 @@ namespace tangle {
 /// The register is q[0..n); qubit q of the text is wire q.
 std::string to_qasm(const Circuit& circuit, const std::vector<double>& weights, const std::vector<double>& inputs);
 
+/// A circuit read from OpenQASM 2.0 text, with what its final measurements measure.
+struct QasmCircuit {
+  Circuit circuit;
+  /// The qubits that `measure` statements wrote into classical bits, highest bit first (across
+  /// cregs in declaration order), so that basis state i of `Readout::probs(measured)` is the
+  /// classical value i as Qiskit counts it. Empty if the text measures nothing.
+  std::vector<int> measured;
+};
+
 /// A fixed circuit (no weights or inputs) from OpenQASM 2.0 text: qelib1.inc gates, user `gate`
-/// definitions, `barrier` (ignored); `measure`, `reset`, `if` and `opaque` are rejected.
-/// Malformed text raises ValueError with its line and column.
+/// definitions, `barrier` (ignored), `reset` (the reset channel), and final `measure`s (recorded
+/// in `measured`; a gate or reset on a qubit after its measurement is refused: mid-circuit
+/// measurement is not supported). `if` and `opaque` are rejected; `include "qelib1.inc";` may come
+/// before the header, as some tools write it. Malformed text raises ValueError with its line and
+/// column.
+QasmCircuit read_qasm(std::string_view text);
+
+/// `read_qasm(text).circuit`: the measurements, if any, are dropped.
 Circuit from_qasm(std::string_view text);
 
 }  // namespace tangle
