@@ -300,7 +300,105 @@ struct Table {
 
 constexpr std::int64_t kMaxHeaderlessClasses = 1 << 16;
 
-Table parse_csv(std::string_view text, const std::string& source) {
+// A feature cell as float32; `where()` prefixes the error ("FILE: line L, column C: ").
+template <typename Where>
+float feature_value(std::string_view cell, const Where& where) {
+  float v = 0;
+  std::errc ec{};
+  if (cell.empty()) throw ValueError(concat(where(), "empty cell, expected a number"));
+  if (!parse_full(cell, v, &ec)) throw ValueError(concat(where(), show(cell), " is not a number"));
+  if (ec == std::errc::result_out_of_range) {
+    // Underflow becomes 0 (or a subnormal); overflow is an error.
+    double wide = 0;
+    std::errc wide_ec{};
+    if (!parse_full(cell, wide, &wide_ec) || wide_ec != std::errc() || !(std::abs(wide) < 1.0)) {
+      throw ValueError(concat(where(), show(cell), " is out of range for float32"));
+    }
+    v = static_cast<float>(wide);
+  }
+  if (!std::isfinite(v)) throw ValueError(concat(where(), show(cell), " is not a finite number"));
+  return v;
+}
+
+std::string unquoted(std::string_view name) {
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+  return std::string(name);
+}
+
+// A file whose first line names its columns (`a,b,label`): the label column (by name, or the
+// last), the feature columns (by name, or all others). Labels that are all non-negative integers
+// are the classes; otherwise each distinct text is a class, in sorted order.
+template <typename NextLine>
+Table parse_named_csv(const std::vector<std::string_view>& header, NextLine&& next_line, const std::int64_t& line_no,
+                      const std::string& source, const CsvColumns& want) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    names.push_back(unquoted(header[i]));
+    if (std::count(names.begin(), names.end() - 1, names.back()) > 0)
+      throw ValueError(concat(source, ": line 1, column ", i + 1, ": duplicate column name ", show(names.back())));
+  }
+  std::string all;
+  for (const std::string& n : names) all += concat(all.empty() ? "" : ", ", n);
+  auto column = [&](const std::string& name, const char* what) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end())
+      throw ValueError(concat(source, ": no column ", show(name), " for the ", what, " (columns: ", all, ")"));
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  if (names.size() < 2) throw ValueError(concat(source, ": line 1: 1 column; a row needs at least one feature and a label"));
+  const std::size_t label = want.label.empty() ? names.size() - 1 : column(want.label, "label");
+  std::vector<std::size_t> features;
+  for (const std::string& f : want.features) {
+    features.push_back(column(f, "features"));
+    if (features.back() == label) throw ValueError(concat(source, ": column ", show(f), " is the label, not a feature"));
+    if (std::count(features.begin(), features.end(), features.back()) > 1)
+      throw ValueError(concat(source, ": feature column ", show(f), " is named twice"));
+  }
+  if (want.features.empty())
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (i != label) features.push_back(i);
+
+  Table t;
+  t.features = static_cast<std::int64_t>(features.size());
+  std::vector<std::string> label_text;
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  bool integers = true;
+  std::int64_t max_label = -1;
+  while (next_line(line)) {
+    split_fields(line, fields);
+    if (fields.size() != names.size())
+      throw ValueError(concat(source, ": line ", line_no, ": ", fields.size(), " column", fields.size() == 1 ? "" : "s",
+                              ", expected ", names.size(), " (the header names ", names.size(), ")"));
+    for (std::size_t c : features)
+      t.values.push_back(feature_value(fields[c], [&] { return concat(source, ": line ", line_no, ", column ", c + 1, ": "); }));
+    const std::string_view cell = fields[label];
+    if (cell.empty()) throw ValueError(concat(source, ": line ", line_no, ", column ", label + 1, ": empty label"));
+    label_text.push_back(unquoted(cell));
+    std::int64_t v = 0;
+    std::errc ec{};
+    if (integers && parse_full(cell, v, &ec) && ec == std::errc() && v >= 0 && v < kMaxHeaderlessClasses) {
+      t.labels.push_back(v);
+      max_label = std::max(max_label, v);
+    } else {
+      integers = false;
+    }
+  }
+  if (label_text.empty()) throw ValueError(concat(source, ": the header names the columns but the file has no rows"));
+  if (integers) {
+    t.class_names = numbered_names(max_label + 1);
+    return t;
+  }
+  t.class_names = label_text;
+  std::sort(t.class_names.begin(), t.class_names.end());
+  t.class_names.erase(std::unique(t.class_names.begin(), t.class_names.end()), t.class_names.end());
+  t.labels.clear();
+  for (const std::string& l : label_text)
+    t.labels.push_back(std::lower_bound(t.class_names.begin(), t.class_names.end(), l) - t.class_names.begin());
+  return t;
+}
+
+Table parse_csv(std::string_view text, const std::string& source, const CsvColumns& want = {}) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
 
   // Physical lines, numbered from 1; blank lines are skipped.
@@ -334,6 +432,12 @@ Table parse_csv(std::string_view text, const std::string& source) {
       break;
     }
   }
+  // Every cell a non-empty name: a header of column names.
+  const bool named = std::all_of(fields.begin(), fields.end(), [](std::string_view f) { return !f.empty() && !is_number(f); });
+  if (named) return parse_named_csv(fields, next_line, line_no, source, want);
+  if (!want.label.empty() || !want.features.empty())
+    throw ValueError(concat(source, ": a label or feature columns are chosen by name, but line 1 does not name "
+                                    "the columns (expected a header like a,b,label)"));
   std::int64_t n_rows = 0, n_features = 0;
   const bool header_shape = fields.size() >= 3 && is_count(fields[0], n_rows) && is_count(fields[1], n_features);
   if (first_bad < fields.size()) {
@@ -341,7 +445,7 @@ Table parse_csv(std::string_view text, const std::string& source) {
     if (!header_shape || first_bad < 2) {
       throw ValueError(concat(source, ": line ", line_no, ", column ", first_bad + 1, ": ", show(fields[first_bad]),
                               " is not a number (and line ", line_no,
-                              " is not a header \"n_rows,n_features,class names...\")"));
+                              " is neither a header of column names nor \"n_rows,n_features,class names...\")"));
     }
     header = true;
   } else if (header_shape) {
@@ -398,24 +502,8 @@ Table parse_csv(std::string_view text, const std::string& source) {
                               fields.size() == 1 ? "" : "s", ", expected ", columns, " (", columns - 1,
                               " feature", columns == 2 ? "" : "s", " and a label)"));
     }
-    for (std::size_t c = 0; c + 1 < columns; ++c) {
-      float v = 0;
-      std::errc ec{};
-      const auto where = [&] { return concat(source, ": line ", line_no, ", column ", c + 1, ": "); };
-      if (fields[c].empty()) throw ValueError(concat(where(), "empty cell, expected a number"));
-      if (!parse_full(fields[c], v, &ec)) throw ValueError(concat(where(), show(fields[c]), " is not a number"));
-      if (ec == std::errc::result_out_of_range) {
-        // Underflow becomes 0 (or a subnormal); overflow is an error.
-        double wide = 0;
-        std::errc wide_ec{};
-        if (!parse_full(fields[c], wide, &wide_ec) || wide_ec != std::errc() || !(std::abs(wide) < 1.0)) {
-          throw ValueError(concat(where(), show(fields[c]), " is out of range for float32"));
-        }
-        v = static_cast<float>(wide);
-      }
-      if (!std::isfinite(v)) throw ValueError(concat(where(), show(fields[c]), " is not a finite number"));
-      t.values.push_back(v);
-    }
+    for (std::size_t c = 0; c + 1 < columns; ++c)
+      t.values.push_back(feature_value(fields[c], [&] { return concat(source, ": line ", line_no, ", column ", c + 1, ": "); }));
     const std::string_view cell = fields[columns - 1];
     const auto where = [&] { return concat(source, ": line ", line_no, ", column ", columns, ": "); };
     std::int64_t label = 0;
@@ -507,9 +595,9 @@ Split read_idx_folder(const std::string& dir) {
   return s;
 }
 
-Dataset read_csv(const std::string& path) {
+Dataset read_csv(const std::string& path, const CsvColumns& columns) {
   const std::vector<unsigned char> bytes = read_bytes(path);
-  return to_dataset(parse_csv(as_text(bytes), path), stem_of(path));
+  return to_dataset(parse_csv(as_text(bytes), path, columns), stem_of(path));
 }
 
 Dataset embedded_digits() {

@@ -181,6 +181,7 @@ class Creep : public Model {
 ModelSpec creep_spec() {
   ModelSpec s;
   s.name = "creep";
+  s.model_keys = {"level", "qubits", "reps", "channels1", "channels2"};
   s.summary = "Quantum layers swapped into a conv-conv-linear net: level 0 classical, 1 flipped quanvolution, "
               "2 also a 7-qubit re-uploading linear layer (--set model.level=N)";
   s.paper = "Wang, Myers, Hollenberg, Parampalli, \"Let the Quantum Creep In: Designing Quantum Neural Network "

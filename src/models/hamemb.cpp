@@ -134,6 +134,7 @@ Json hamemb_train(DataKind kind) {
 ModelSpec hamemb_spec() {
   ModelSpec s;
   s.name = "hamemb";
+  s.model_keys = {"layers", "block", "readout_qubits"};
   s.summary = "Hamiltonian embedding exp(-i t (M+M^T)/2) re-uploaded with SU(2^n) blocks, projector readout";
   s.paper = "Wang, Myers, Hollenberg, Parampalli, \"Quantum Hamiltonian Embedding of Images for Data Reuploading "
             "Classifiers\", arXiv:2407.14055 (2024)";
@@ -158,6 +159,7 @@ ModelSpec hamemb_spec() {
 ModelSpec qcnn_spec() {
   ModelSpec s;
   s.name = "qcnn";
+  s.model_keys = {"layers"};
   s.summary = "QCNN on amplitude-encoded images: U3/Ising convolutions, controlled-U3 pooling, dense unitary";
   s.paper = "Cong, Choi, Lukin, Nature Physics 15, 1273 (2019); as the baseline of Wang et al., arXiv:2407.14055 "
             "(PennyLane QCNN demo architecture)";

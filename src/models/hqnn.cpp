@@ -103,6 +103,7 @@ class HqnnParallel : public Model {
 ModelSpec hqnn_parallel_spec() {
   ModelSpec s;
   s.name = "hqnn-parallel";
+  s.model_keys = {"qubits", "layers", "circuits", "channels", "kernel"};
   s.summary = "CNN (2 conv blocks) -> Linear -> parallel 5-qubit circuits (RX embedding, strongly entangling, <Z>) -> Linear";
   s.paper = "Senokosov, Sedykh, Sagingalieva, Kyriacou, Melnikov, \"Quantum machine learning for image "
             "classification\", Mach. Learn.: Sci. Technol. 5, 015040 (2024), arXiv:2304.09224; HQNN-Parallel";

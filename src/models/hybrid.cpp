@@ -40,6 +40,7 @@ class Hybrid : public Model {
 ModelSpec hybrid_spec() {
   ModelSpec s;
   s.name = "hybrid";
+  s.model_keys = {"qubits", "layers"};
   s.summary = "Linear -> variational circuit (angle embedding, strongly entangling layers, <Z> each) -> Linear";
   s.paper = "Mari, Bromley, Izaac, Schuld, Killoran, \"Transfer learning in hybrid classical-quantum neural "
             "networks\", Quantum 4, 340 (2020); the dressed quantum circuit";

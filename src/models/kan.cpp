@@ -124,6 +124,7 @@ class KanClassifier : public Model {
 ModelSpec kan_family_spec(const char* name, Head head, const char* summary) {
   ModelSpec s;
   s.name = name;
+  s.model_keys = {"hidden", "reps", "preact_trainable", "grid", "order", "mlp_hidden", "cnn", "channels", "features"};
   s.summary = summary;
   s.paper = "Jiang, Huang, Chen, Goan, \"Quantum Variational Activation Functions Empower Kolmogorov-Arnold "
             "Networks\", arXiv:2509.14026 (2025); code Jim137/qkan";

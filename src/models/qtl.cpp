@@ -225,6 +225,8 @@ const char* kPaper =
 ModelSpec qtl_spec() {
   ModelSpec s;
   s.name = "qtl";
+  s.model_keys = {"qubits", "hidden", "latent", "dropout", "readout", "angle_scale", "decoder_output",
+                  "pretrain_epochs", "pretrain_batch", "pretrain_lr"};
   s.summary = "Autoencoder 784->64 (pretrained, frozen) -> fixed 5-qubit RY/H/CNOT circuit, 32 probabilities -> MLP";
   s.paper = kPaper;
   s.defaults = [](DataKind kind) { return qtl_defaults(kind, true); };
@@ -237,6 +239,7 @@ ModelSpec qtl_spec() {
 ModelSpec qtl_classical_spec() {
   ModelSpec s;
   s.name = "qtl-classical";
+  s.model_keys = {"hidden", "latent", "dropout", "decoder_output", "pretrain_epochs", "pretrain_batch", "pretrain_lr"};
   s.summary = "qtl's classical comparison: the same frozen autoencoder features -> the same MLP, no circuit";
   s.paper = kPaper + std::string("; the classical comparison");
   s.defaults = [](DataKind kind) { return qtl_defaults(kind, false); };

@@ -179,6 +179,7 @@ const char* kPaper =
 ModelSpec quanv_spec() {
   ModelSpec s;
   s.name = "quanv";
+  s.model_keys = {"layers", "hidden", "rotation", "entangler", "init"};
   s.summary = "Quanvolution: a trainable 4-qubit filter on 2x2 patches (stride 2, 4 channels) -> Linear -> ReLU -> Linear";
   s.paper = kPaper;
   s.defaults = quanv_defaults;
@@ -192,6 +193,7 @@ ModelSpec quanv_spec() {
 ModelSpec quanv_classical_spec() {
   ModelSpec s;
   s.name = "quanv-classical";
+  s.model_keys = {"hidden"};  // the quantum filter's keys do not apply
   s.summary = "quanv's classical twin: Conv2d(1->4, k2, s2) with as many parameters as the quantum filter";
   s.paper = kPaper + std::string("; the classical counterpart");
   s.defaults = [](DataKind kind) {

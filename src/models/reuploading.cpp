@@ -68,6 +68,7 @@ class Reuploading : public Model {
 ModelSpec reuploading_spec() {
   ModelSpec s;
   s.name = "reuploading";
+  s.model_keys = {"qubits", "layers", "temperature"};
   s.summary = "Data re-uploading classifier: Rot(w.x + b) on every qubit per layer, CZ ring, basis-state readout";
   s.paper = "Perez-Salinas, Cervera-Lierta, Gil-Fuster, Latorre, \"Data re-uploading for a universal quantum "
             "classifier\", Quantum 4, 226 (2020)";

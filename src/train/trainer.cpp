@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -42,6 +44,80 @@ Json merge(Json base, const Json& over) {
     }
   }
   return base;
+}
+
+// Keys a user may set that the defaults leave out (read with a fallback by the trainer).
+const std::vector<std::string> kOptionalTrainKeys = {"momentum", "clip_mode"};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// A key that neither the defaults nor any reader knows is a typo (`--set model.layer=4` would
+// otherwise train with the default layers): refuse it, naming the keys that are valid there.
+void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const Json& overrides) {
+  const std::vector<std::string> sections = {"model", "train", "preprocess", "noise", "run", "data"};
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    if (std::find(sections.begin(), sections.end(), it.key()) == sections.end())
+      throw ValueError(detail::concat("unknown configuration section \"", it.key(), "\" (known: ", joined(sections), ")"));
+    if (it.key() != "model" && it.key() != "train") continue;  // noise, run and data check their own keys
+    std::vector<std::string> known = it.key() == "model" ? spec.model_keys : kOptionalTrainKeys;
+    for (auto d = defaults[it.key()].begin(); d != defaults[it.key()].end(); ++d)
+      if (std::find(known.begin(), known.end(), d.key()) == known.end()) known.push_back(d.key());
+    std::sort(known.begin(), known.end());
+    for (auto k = it->begin(); k != it->end(); ++k)
+      if (std::find(known.begin(), known.end(), k.key()) == known.end())
+        throw ValueError(detail::concat("unknown configuration key ", it.key(), ".", k.key(),
+                                        it.key() == "model" ? " for model " + spec.name : std::string(),
+                                        " (known: ", joined(known), ")"));
+  }
+}
+
+void check_run_directory(const std::string& dir) {
+  TANGLE_CHECK(fs::exists(dir), "run directory ", dir, " does not exist");
+  TANGLE_CHECK(fs::is_directory(dir), dir, " is a file, not a run directory (a run directory holds config.json, "
+               "checkpoint.pt, metrics.jsonl)");
+}
+
+// The "data" section of a run's configuration: a built-in set or a path, and for a CSV with a
+// header of names the chosen columns ("label": NAME, "features": [NAMES] or "a,b").
+Json data_config(const DataSource& source) {
+  Json d = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
+                               : Json{{"path", source.path}};
+  if (!source.columns.label.empty()) d["label"] = source.columns.label;
+  if (!source.columns.features.empty()) d["features"] = source.columns.features;
+  return d;
+}
+
+data::CsvColumns columns_of(const Json& d) {
+  data::CsvColumns c;
+  for (auto it = d.begin(); it != d.end(); ++it)
+    TANGLE_CHECK(it.key() == "dataset" || it.key() == "path" || it.key() == "label" || it.key() == "features",
+                 "unknown configuration key data.", it.key(), " (known: label, features; --data and --dataset give the rest)");
+  if (d.contains("label")) {
+    TANGLE_CHECK(d["label"].is_string() && !d["label"].get<std::string>().empty(),
+                 "data.label must be a column name, not ", d["label"].dump());
+    c.label = d["label"].get<std::string>();
+  }
+  if (d.contains("features")) {
+    const Json& f = d["features"];
+    if (f.is_string()) {
+      std::stringstream names(f.get<std::string>());
+      for (std::string name; std::getline(names, name, ',');) c.features.push_back(name);
+    } else {
+      TANGLE_CHECK(f.is_array() && std::all_of(f.begin(), f.end(), [](const Json& n) { return n.is_string(); }),
+                   "data.features must be column names (\"a,b\" or [\"a\", \"b\"]), not ", f.dump());
+      c.features = f.get<std::vector<std::string>>();
+    }
+    TANGLE_CHECK(!c.features.empty(), "data.features names no column");
+  }
+  return c;
+}
+
+DataSource source_of(const Json& d) {
+  return {d.value("dataset", ""), d.value("path", ""), columns_of(d)};
 }
 
 std::string read_file(const std::string& path) {
@@ -98,8 +174,7 @@ Setup build(const Json& config) {
   s.config = config;
   s.spec = &models::find_model(config.at("model_name").get<std::string>());
   const Json& t = config.at("train");
-  DataSource source{config["data"].value("dataset", ""), config["data"].value("path", "")};
-  s.data = load_data(source, t.at("test_fraction").get<double>());
+  s.data = load_data(source_of(config["data"]), t.at("test_fraction").get<double>());
   std::tie(s.train_raw, s.val_raw) =
       data::split(s.data.split.train, t.at("val_fraction").get<double>(), t.at("seed").get<std::uint64_t>());
   s.pipeline = std::make_shared<Pipeline>(config.at("preprocess"));
@@ -108,6 +183,12 @@ Setup build(const Json& config) {
   s.test = s.pipeline->apply(s.data.split.test);
   s.dtype = dtype_of(t.at("precision").get<std::string>());
   const int threads = t.at("threads").get<int>();
+  // More threads than the hardware runs at once only time-slice (about 1000x slower at 999 on 2
+  // cores, each thread waiting for the others at every barrier).
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  TANGLE_CHECK(threads >= 0, "threads ", threads, " must be 0 (every core) or positive");
+  TANGLE_CHECK(hardware <= 0 || threads <= hardware, "threads ", threads, ": this machine runs ", hardware,
+               " threads at once; use at most ", hardware, " (0 = every core)");
   if (threads > 0) at::set_num_threads(threads);
   if (config.contains("sample_shape")) {
     const auto want = config["sample_shape"].get<std::vector<std::int64_t>>();
@@ -392,7 +473,7 @@ LoadedData load_data(const DataSource& source, double test_fraction) {
       out.description = "IDX folder " + source.path;
       return out;
     }
-    data::Dataset all = data::read_csv(source.path);
+    data::Dataset all = data::read_csv(source.path, source.columns);
     auto [train, test] = data::split(all, test_fraction, kTestSplitSeed);
     out.split = {train, test};
     out.kind = models::DataKind::Table;
@@ -416,7 +497,7 @@ RunSummary train(const RunRequest& request) {
   std::string dir;
   if (resume) {
     dir = request.resume_dir;
-    TANGLE_CHECK(fs::is_directory(dir), "run directory ", dir, " does not exist");
+    check_run_directory(dir);
     TANGLE_CHECK(fs::exists(dir + "/config.json") && fs::exists(dir + "/checkpoint.pt"), dir,
                  " is not a run directory with a checkpoint (config.json and checkpoint.pt are needed)");
     config = read_json(dir + "/config.json");
@@ -433,6 +514,13 @@ RunSummary train(const RunRequest& request) {
   } else {
     const models::ModelSpec& spec = models::find_model(request.model);
     DataSource source = request.data;
+    if (request.overrides.contains("data")) {  // --set data.label=NAME, data.features=a,b
+      TANGLE_CHECK(request.overrides["data"].is_object(), "data: expected keys label and features");
+      const Json& d = request.overrides["data"];
+      TANGLE_CHECK(!d.contains("path") && !d.contains("dataset"), "give the data with --data or --dataset, not --set");
+      source.columns = columns_of(d);
+      TANGLE_CHECK(!source.path.empty(), "data.label and data.features choose columns of a CSV file given by --data");
+    }
     LoadedData probe_kind;  // the data kind decides the model's defaults
     models::DataKind kind = models::DataKind::Digits;
     if (!source.path.empty()) {
@@ -441,13 +529,15 @@ RunSummary train(const RunRequest& request) {
     } else if (!source.dataset.empty() && source.dataset != "digits") {
       kind = models::DataKind::Table;
     }
-    config = merge(spec.defaults(kind), request.overrides);
+    const Json defaults = spec.defaults(kind);
+    check_known_keys(spec, defaults, request.overrides);
+    config = merge(defaults, request.overrides);
     // Recorded resolved (shorthands expanded), so that --resume and eval rebuild the same model.
     if (config.contains("noise")) config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
     if (config.contains("run")) check_run_config(config["run"]);
     config["model_name"] = spec.name;
-    config["data"] = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
-                                         : Json{{"path", fs::absolute(source.path).lexically_normal().string()}};
+    source.path = source.path.empty() ? "" : fs::absolute(source.path).lexically_normal().string();
+    config["data"] = data_config(source);
     config["command"] = request.command_line;
     config["tangle_version"] = TANGLE_VERSION;
     dir = request.out_dir.empty() ? "runs/" + spec.name + "-" + timestamp() : request.out_dir;
@@ -618,8 +708,7 @@ std::string draw_model(const std::string& model, const DataSource& source) {
   }
   Json config = spec.defaults(kind);
   config["model_name"] = spec.name;
-  config["data"] = source.path.empty() ? Json{{"dataset", source.dataset.empty() ? "digits" : source.dataset}}
-                                       : Json{{"path", source.path}};
+  config["data"] = data_config(source);
   return build(config).model->draw();
 }
 
@@ -633,12 +722,16 @@ Json EvalResult::to_json() const {
 }
 
 EvalResult evaluate(const std::string& run_dir, const DataSource& source) {
-  TANGLE_CHECK(fs::is_directory(run_dir), "run directory ", run_dir, " does not exist");
+  check_run_directory(run_dir);
   TANGLE_CHECK(fs::exists(run_dir + "/config.json") && fs::exists(run_dir + "/best.pt"), run_dir,
                " is not a finished or checkpointed run (config.json and best.pt are needed)");
   Json config = read_json(run_dir + "/config.json");
   if (!source.path.empty() || !source.dataset.empty()) {
-    config["data"] = source.path.empty() ? Json{{"dataset", source.dataset}} : Json{{"path", source.path}};
+    // Other data with the run's columns (a CSV with the same header).
+    DataSource other = source;
+    if (other.columns.label.empty() && other.columns.features.empty()) other.columns = columns_of(config["data"]);
+    if (other.path.empty()) other.columns = {};
+    config["data"] = data_config(other);
   }
   Setup s = build(config);
   {

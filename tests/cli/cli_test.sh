@@ -31,6 +31,25 @@ expect_error "expected a number, got 'fast'" train --model hybrid --lr fast
 expect_error "unknown model" draw nope
 expect_error "does not exist" eval "$work/no-run"
 
+# Defects a new user met: a typo in a key trains with the defaults; a thread count far above the
+# cores runs a thousand times slower; a file given to --resume "does not exist".
+expect_error "unknown configuration key model.layer for model hybrid (known: layers, qubits)" train --model hybrid --set model.layer=4
+expect_error "unknown configuration key train.lrr" train --model hybrid --set train.lrr=0.1
+expect_error "unknown configuration section \"modle\"" train --model hybrid --set modle.layers=4
+expect_error "use at most $(nproc) (0 = every core)" train --model hybrid --threads 999 --epochs 1 --out "$work/threads-run"
+expect_error "is a file, not a run directory" train --resume "$here/cli_test.sh"
+expect_error "is a file, not a run directory" eval "$here/cli_test.sh"
+# A CSV with a header of column names: the label by name, text labels become classes.
+printf 'width,height,kind\n1,2,small\n1.5,2.5,small\n3,1,large\n3.2,1.1,large\n1.1,2.1,small\n3.3,0.9,large\n' >"$work/named.csv"
+for _ in 1 2 3; do tail -n 6 "$work/named.csv" >>"$work/named.csv.more"; done
+cat "$work/named.csv.more" >>"$work/named.csv"
+expect_error "no column 'kin' for the label (columns: width, height, kind)" train --model hybrid --data "$work/named.csv" --set data.label=kin
+"$tangle" train --model hybrid --data "$work/named.csv" --set data.label=kind --set data.features=width,height \
+  --epochs 2 --batch 4 --quiet --out "$work/named-run" >/dev/null 2>"$work/err" || fail "named CSV: $(cat "$work/err")"
+grep -q '"label": "kind"' "$work/named-run/config.json" || fail "config.json does not record data.label"
+"$tangle" eval "$work/named-run" >"$work/out" 2>"$work/err" || fail "eval of the named-CSV run: $(cat "$work/err")"
+grep -q "large" "$work/out" || fail "eval does not name the text classes: $(cat "$work/out")"
+
 expect_error "workload" bench --workload W99
 expect_error "cobyla, nelder-mead, bobyqa, powell, spsa and qng run in tangle vqe" train --model hybrid --set train.optimizer=cobyla --out "$work/cobyla-run"
 

@@ -459,7 +459,7 @@ TEST_F(CsvTest, DeclaredRowCount) {
 TEST_F(CsvTest, BadHeaders) {
   auto p = write("h.csv", std::string("x,2,a,b\n1,2,0\n"));
   std::string m = error_of<ValueError>([&] { td::read_csv(p); });
-  EXPECT_TRUE(has(m, p + ": line 1, column 1: 'x' is not a number (and line 1 is not a header"));
+  EXPECT_TRUE(has(m, p + ": line 1, column 1: 'x' is not a number (and line 1 is neither a header of column names nor"));
   p = write("dup.csv", std::string("1,1,a,a\n1,0\n"));
   m = error_of<ValueError>([&] { td::read_csv(p); });
   EXPECT_TRUE(has(m, p + ": line 1, column 4: duplicate class name 'a'"));
@@ -574,6 +574,46 @@ TEST(Builtin, DigitsAndUnknownNames) {
   const std::string m = error_of<ValueError>([] { td::builtin("mnist"); });
   EXPECT_TRUE(has(m, "unknown data set 'mnist'"));
   EXPECT_TRUE(has(m, "digits"));
+}
+
+// A header of column names, as most CSV files have: label and features chosen by name, text
+// labels sorted into classes, integer labels kept.
+TEST_F(CsvTest, HeaderOfColumnNames) {
+  const std::string text = "a, b ,\"label\",c\n1,2,dog,3\n4,5,cat,6\n7,8,dog,9\n";
+  td::Dataset d = td::read_csv(write("named.csv", text), {"label", {}});
+  ASSERT_EQ(d.features.sizes(), (std::vector<std::int64_t>{3, 3}));
+  EXPECT_TRUE(torch::equal(d.features, torch::tensor({1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f, 8.f, 9.f}).reshape({3, 3})));
+  EXPECT_EQ(d.class_names, (std::vector<std::string>{"cat", "dog"}));
+  EXPECT_EQ(to_vector(d.labels), (std::vector<std::int64_t>{1, 0, 1}));
+
+  d = td::read_csv(write("named2.csv", text), {"a", {"c", "b"}});  // the label and features by name, in that order
+  EXPECT_TRUE(torch::equal(d.features, torch::tensor({3.f, 2.f, 6.f, 5.f, 9.f, 8.f}).reshape({3, 2})));
+  EXPECT_EQ(d.class_names, (std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7"}));
+  EXPECT_EQ(to_vector(d.labels), (std::vector<std::int64_t>{1, 4, 7}));
+
+  // Default: the last column is the label.
+  d = td::read_csv(write("last.csv", std::string("x,y,label\n0.5,1,1\n2,3,0\n")));
+  EXPECT_EQ(to_vector(d.labels), (std::vector<std::int64_t>{1, 0}));
+  EXPECT_EQ(d.features.size(1), 2);
+}
+
+TEST_F(CsvTest, HeaderOfColumnNamesErrors) {
+  const std::string p = write("named.csv", std::string("a,b,label\n1,2,x\n3,4\n"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(p); }), p + ": line 3: 2 columns, expected 3"));
+  const std::string q = write("ok.csv", std::string("a,b,label\n1,2,x\n3,oops,y\n"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(q); }), q + ": line 3, column 2: 'oops' is not a number"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(q, {"lable", {}}); }),
+                  "no column 'lable' for the label (columns: a, b, label)"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(q, {"", {"a", "label"}}); }), "'label' is the label, not a feature"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(q, {"", {"a", "a"}}); }), "'a' is named twice"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(write("dup.csv", std::string("a,a,l\n1,2,3\n"))); }),
+                  "line 1, column 2: duplicate column name 'a'"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(write("rows.csv", std::string("a,label\n"))); }), "no rows"));
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(write("empty.csv", std::string("a,label\n1,\n"))); }),
+                  "line 2, column 2: empty label"));
+  // Columns by name need a header of names.
+  EXPECT_TRUE(has(error_of<ValueError>([&] { td::read_csv(write("plain.csv", std::string("1,2,0\n")), {"label", {}}); }),
+                  "line 1 does not name the columns"));
 }
 
 }  // namespace

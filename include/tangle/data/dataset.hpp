@@ -40,10 +40,20 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path)
 /// t10k-labels-idx1-ubyte[.gz]. The t10k files are the test split.
 Split read_idx_folder(const std::string& dir);
 
-/// A CSV file (".gz" allowed) in one of two formats: without header, feature columns then an
-/// integer label (digits.csv.gz); or with a header line "n_rows,n_features,class names..." then
-/// rows of features and an integer label (iris, wine, breast_cancer). Errors name line and column.
-Dataset read_csv(const std::string& path);
+/// Columns of a CSV file chosen by the names of its header line.
+struct CsvColumns {
+  std::string label;                  // empty: the last column
+  std::vector<std::string> features;  // empty: every column but the label
+};
+
+/// A CSV file (".gz" allowed) in one of three formats: without header, feature columns then an
+/// integer label (digits.csv.gz); with a header line "n_rows,n_features,class names..." then
+/// rows of features and an integer label (iris, wine, breast_cancer); or with a header line of
+/// column names (every cell a name, e.g. "a,b,label"), where `columns` picks the label and the
+/// features by name and the labels may be integers or class names (sorted into classes 0, 1,
+/// ...). Naming columns for a file without a header of names is an error. Errors name line and
+/// column.
+Dataset read_csv(const std::string& path, const CsvColumns& columns = {});
 
 /// The UCI "Optical Recognition of Handwritten Digits" set embedded in the library:
 /// 1,797 images [1797, 8, 8], values 0..16, classes "0".."9".

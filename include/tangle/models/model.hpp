@@ -51,6 +51,9 @@ struct ModelSpec {
   /// The default configuration for a data kind: {"model": {...}, "preprocess": [...], "train": {...}}.
   std::function<Json(DataKind)> defaults;
   std::function<std::shared_ptr<Model>(const Json& model_config, const DataShape& shape)> build;
+  /// Every key of the "model" section the builder reads (the defaults give most of them a
+  /// value): `tangle train --set model.KEY=...` with any other key is refused as a typo.
+  std::vector<std::string> model_keys;
   std::vector<PaperNumber> paper_numbers;
 };
 

@@ -24,6 +24,7 @@ using Json = nlohmann::json;
 struct DataSource {
   std::string dataset;  // e.g. "digits"
   std::string path;
+  data::CsvColumns columns;  // a CSV with a header of names: the label and feature columns
 };
 
 struct LoadedData {
