@@ -20,6 +20,7 @@ python: build
 # The main job: train the hybrid model on the embedded digits (defaults of `tangle models`).
 demo: build
 	$(BUILD)/tangle train --model hybrid
+	@echo "compare runs: $(BUILD)/tangle report runs/ -o report.html"
 
 # Every suite, then the core tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: build

@@ -5,6 +5,7 @@
 
 #include "bench.hpp"
 #include "commands.hpp"
+#include "report_command.hpp"
 #include "vqe_command.hpp"
 #include "tangle/core/error.hpp"
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
 
   const auto run_command = tangle::cli::add_commands(app, argc, argv);
   const auto run_vqe = tangle::cli::add_vqe_command(app);
+  const auto run_report = tangle::cli::add_report_command(app);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
     }
     const int vqe = run_vqe();
     if (vqe >= 0) return vqe;
+    const int report = run_report();
+    if (report >= 0) return report;
     return run_command();
   } catch (const tangle::ValueError& e) {
     std::fprintf(stderr, "tangle: error: %s\n", e.what());
