@@ -70,7 +70,7 @@ void on_sigint(int) {
 int run_train(const TrainArgs& a, const std::string& command_line) {
   train::RunRequest r;
   r.model = a.model;
-  r.data = {a.dataset, a.data};
+  r.data = {a.dataset, a.data, {}};
   r.out_dir = a.out;
   r.resume_dir = a.resume;
   r.progress = !a.quiet;
@@ -106,7 +106,7 @@ int run_train(const TrainArgs& a, const std::string& command_line) {
 }
 
 int run_eval(const EvalArgs& a) {
-  const train::EvalResult r = train::evaluate(a.run, {a.dataset, a.data});
+  const train::EvalResult r = train::evaluate(a.run, {a.dataset, a.data, {}});
   if (a.json) {
     std::printf("%s\n", r.to_json().dump().c_str());
     return 0;
@@ -197,7 +197,7 @@ std::function<int()> add_commands(CLI::App& app, int argc, char** argv) {
       return 0;
     }
     if (draw_cmd->parsed()) {
-      std::printf("%s", train::draw_model(*draw_model, {"", *draw_data}).c_str());
+      std::printf("%s", train::draw_model(*draw_model, {"", *draw_data, {}}).c_str());
       return 0;
     }
     return -1;
