@@ -1,4 +1,5 @@
-// OpenQASM 2.0 export (and import, for round trips and for loading circuits from other tools).
+/// @file
+/// OpenQASM 2.0 export (and import, for round trips and for loading circuits from other tools).
 #pragma once
 
 #include <string>
