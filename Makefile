@@ -5,7 +5,7 @@ PYTHON  ?= /usr/bin/python3
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: bootstrap build python demo test test-asan bench clean
+.PHONY: bootstrap build python demo test test-asan bench docs clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -34,6 +34,21 @@ test-asan: bootstrap
 
 bench: build
 	$(BUILD)/tangle bench
+
+# API reference: Doxygen over include/tangle into $(BUILD)/docs/cpp, Sphinx autodoc over the built
+# package into $(BUILD)/docs/python. Any warning fails, an undocumented public name included:
+# doxygen's WARN_AS_ERROR, sphinx's -W, and the coverage report (python.txt), which must be empty.
+# -E: read every page each time, so a warning is raised again on the next run, not only the first.
+docs: build
+	mkdir -p $(BUILD)/docs
+	( cat docs/api/Doxyfile; echo "OUTPUT_DIRECTORY = $(BUILD)/docs" ) | doxygen -
+	PYTHONPATH=$(BUILD)/python $(PYTHON) -m sphinx -q -E -W --keep-going -b html \
+	  -d $(BUILD)/docs/doctrees docs/api/python $(BUILD)/docs/python
+	PYTHONPATH=$(BUILD)/python $(PYTHON) -m sphinx -q -E -W --keep-going -b coverage \
+	  -d $(BUILD)/docs/doctrees docs/api/python $(BUILD)/docs/coverage
+	@if [ -s $(BUILD)/docs/coverage/python.txt ]; then \
+	  echo "docs: undocumented Python names ($(BUILD)/docs/coverage/python.txt):"; \
+	  cat $(BUILD)/docs/coverage/python.txt; exit 1; fi
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

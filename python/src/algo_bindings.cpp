@@ -68,13 +68,21 @@ py::dict result_dict(const OptimizeResult& r) {
 }  // namespace
 
 void bind_algo(py::module_& m) {
-  m.def("parse_pauli_sum", &parse_pauli_sum, "text"_a);
-  m.def("read_pauli_sum", &read_pauli_sum, "path"_a);
-  m.def("transverse_field_ising", &transverse_field_ising, "n_qubits"_a, "j"_a = 1.0, "h"_a = 1.0, "periodic"_a = false);
-  m.def("heisenberg_xxz", &heisenberg_xxz, "n_qubits"_a, "j"_a = 1.0, "delta"_a = 1.0, "periodic"_a = false);
-  m.def("z_string", &z_string, "n_qubits"_a);
+  m.def("parse_pauli_sum", &parse_pauli_sum, "text"_a,
+        "A ``PauliSum`` from text such as \"0.5 Z0 Z1 + 0.3 X0 - 1.2\": terms separated by + or - (or\n"
+        "newlines), each an optional coefficient and factors letter-then-wire (``X12``) separated by\n"
+        "spaces or ``*``; ``#`` starts a comment. ValueError naming the line, column and text of an error.");
+  m.def("read_pauli_sum", &read_pauli_sum, "path"_a,
+        "The same from a file (RuntimeError when it cannot be read).");
+  m.def("transverse_field_ising", &transverse_field_ising, "n_qubits"_a, "j"_a = 1.0, "h"_a = 1.0, "periodic"_a = false,
+        "Transverse-field Ising chain: -j sum Z_i Z_(i+1) - h sum X_i (with the bond n-1, 0 when ``periodic``).");
+  m.def("heisenberg_xxz", &heisenberg_xxz, "n_qubits"_a, "j"_a = 1.0, "delta"_a = 1.0, "periodic"_a = false,
+        "Heisenberg XXZ chain: j sum (X_i X_(i+1) + Y_i Y_(i+1) + delta Z_i Z_(i+1)) (+ the periodic bond).");
+  m.def("z_string", &z_string, "n_qubits"_a, "Z_0 Z_1 ... Z_(n-1) (ground energy -1).");
   m.def("h2_sto3g", &h2_sto3g, "bond_angstrom"_a = 0.74);
-  m.def("ground_energy", &ground_energy, "hamiltonian"_a, "n_qubits"_a, py::call_guard<py::gil_scoped_release>());
+  m.def("ground_energy", &ground_energy, "hamiltonian"_a, "n_qubits"_a, py::call_guard<py::gil_scoped_release>(),
+        "The smallest eigenvalue of ``hamiltonian`` on ``n_qubits`` (at most 24): dense up to 10 qubits,\n"
+        "Lanczos beyond, without forming the matrix.");
 
   m.def("fold", [](const Circuit& c, double scale, const std::string& method, std::uint64_t seed) {
     FoldedCircuit f = fold(c, scale, folding_from_name(method), seed);
@@ -110,7 +118,10 @@ void bind_algo(py::module_& m) {
   }, "run_at"_a, "steps"_a = 4, "scale_factor"_a = 2.0, "asymptote"_a = py::none());
 
   m.def("calibrate_readout", &calibrate_readout, "noise"_a, "n_qubits"_a, "shots"_a = 8192, "seed"_a = 0,
-        "run"_a = RunOptions{});
+        "run"_a = RunOptions{},
+        "Per-wire ``ReadoutConfusion`` matrices estimated from two calibration circuits run with ``noise``\n"
+        "(every wire prepared in 0, then every wire in 1), each measured ``shots`` times (0: exact\n"
+        "probabilities); a list indexed by wire, for ``mitigate_probabilities``.");
   m.def("mitigate_probabilities", [](const std::vector<double>& probs, index_t batch, const std::vector<int>& wires,
                                      const std::vector<ReadoutConfusion>& confusion, const std::string& method) {
     return mitigate_probabilities(probs, batch, wires, confusion, unfolding_from_name(method));

@@ -221,7 +221,11 @@ PYBIND11_MODULE(_tangle, m) {
   bind_noise(m);  // first: Program's default noise model is converted when Program is bound
 
   // --- options ---------------------------------------------------------------------------------
-  py::class_<RunOptions>(m, "RunOptions")
+  py::class_<RunOptions>(m, "RunOptions",
+                         "How a program runs: amplitude precision (\"f32\" or \"f64\"), threads, memory limit, gate\n"
+                         "fusion, backend, and the trajectories and MPS backends' settings. ValueError for a\n"
+                         "precision or backend name it does not know, trajectories or bond_dim below 1, or a\n"
+                         "cutoff outside [0, 1).")
       .def(py::init([](const std::string& precision, int threads, std::uint64_t memory_limit, bool fuse,
                        const std::string& backend, int trajectories, std::uint64_t seed, int bond_dim,
                        double cutoff) {
@@ -244,17 +248,23 @@ PYBIND11_MODULE(_tangle, m) {
            "trajectories"_a = 1000, "seed"_a = 0, "bond_dim"_a = 64, "cutoff"_a = 1e-12)
       .def_property(
           "precision", [](const RunOptions& o) { return std::string(precision_name(o.precision)); },
-          [](RunOptions& o, const std::string& p) { o.precision = precision_from_name(p); })
+          [](RunOptions& o, const std::string& p) { o.precision = precision_from_name(p); },
+          "Amplitude precision: \"f32\" (complex64) or \"f64\" (complex128).")
       .def_property(
           "backend", [](const RunOptions& o) { return std::string(backend_name(o.backend)); },
-          [](RunOptions& o, const std::string& b) { o.backend = backend_from_name(b); })
-      .def_readwrite("threads", &RunOptions::threads)
-      .def_readwrite("memory_limit", &RunOptions::memory_limit)
-      .def_readwrite("fuse", &RunOptions::fuse)
-      .def_readwrite("trajectories", &RunOptions::trajectories)
-      .def_readwrite("seed", &RunOptions::seed)
-      .def_readwrite("bond_dim", &RunOptions::bond_dim)
-      .def_readwrite("cutoff", &RunOptions::cutoff)
+          [](RunOptions& o, const std::string& b) { o.backend = backend_from_name(b); },
+          "\"auto\", \"statevector\", \"density_matrix\", \"trajectories\" or \"mps\".")
+      .def_readwrite("threads", &RunOptions::threads,
+                     "Threads; 0 uses every core. Results do not depend on the number.")
+      .def_readwrite("memory_limit", &RunOptions::memory_limit,
+                     "Bytes a run may allocate; 0 means the memory available now.")
+      .def_readwrite("fuse", &RunOptions::fuse,
+                     "Apply consecutive gates in cache-sized groups (False: gate by gate, for comparison).")
+      .def_readwrite("trajectories", &RunOptions::trajectories, "Trajectories backend: pure states per sample.")
+      .def_readwrite("seed", &RunOptions::seed, "Trajectories backend: seed of the noise draws.")
+      .def_readwrite("bond_dim", &RunOptions::bond_dim, "MPS backend: the largest bond dimension kept.")
+      .def_readwrite("cutoff", &RunOptions::cutoff,
+                     "MPS backend: singular values below cutoff times the largest are dropped.")
       .def("__repr__", [](const RunOptions& o) {
         return detail::concat("RunOptions(precision='", precision_name(o.precision), "', threads=", o.threads,
                               ", memory_limit=", o.memory_limit, ", fuse=", o.fuse ? "True" : "False", ", backend='",
@@ -263,23 +273,28 @@ PYBIND11_MODULE(_tangle, m) {
       });
 
   // --- expressions -----------------------------------------------------------------------------
-  py::class_<Expr> expr(m, "Expr");
+  py::class_<Expr> expr(m, "Expr",
+                       "An angle: the affine form c + sum coef * [w_k] [x_j] [x_m] over the weights w and one\n"
+                       "sample's inputs x (at most one weight and two inputs per term). Built from numbers, block\n"
+                       "elements (``w[0]``, ``x[1]``) and ``+ - * /``; a product with two weights or three inputs in\n"
+                       "a term raises ValueError. ``Expr()`` is 0, ``Expr(c)`` the constant c.");
   expr.def(py::init<>())
       .def(py::init<double>(), "constant"_a)
-      .def_static("weight", &Expr::weight, "k"_a)
-      .def_static("input", &Expr::input, "j"_a)
-      .def_property_readonly("constant", &Expr::constant)
+      .def_static("weight", &Expr::weight, "k"_a, "The weight w_k alone (0 <= k < 2^31 - 1).")
+      .def_static("input", &Expr::input, "j"_a, "The input x_j alone (0 <= j < 2^31 - 1).")
+      .def_property_readonly("constant", &Expr::constant, "The constant part c.")
       .def_property_readonly("terms",
                              [](const Expr& e) {
                                py::list out;
                                for (const Term& t : e.terms()) out.append(py::make_tuple(t.coef, t.weight, t.input, t.input2));
                                return out;
-                             })
-      .def_property_readonly("is_constant", &Expr::is_constant)
-      .def_property_readonly("uses_weights", &Expr::uses_weights)
-      .def_property_readonly("uses_inputs", &Expr::uses_inputs)
-      .def_property_readonly("max_weight", &Expr::max_weight)
-      .def_property_readonly("max_input", &Expr::max_input)
+                             },
+                             "The terms as ``(coef, weight, input, input2)`` tuples; an index of -1 is an absent factor.")
+      .def_property_readonly("is_constant", &Expr::is_constant, "True when the form has no weight or input terms.")
+      .def_property_readonly("uses_weights", &Expr::uses_weights, "True when some term has a weight factor.")
+      .def_property_readonly("uses_inputs", &Expr::uses_inputs, "True when some term has an input factor.")
+      .def_property_readonly("max_weight", &Expr::max_weight, "Largest weight index used, or -1.")
+      .def_property_readonly("max_input", &Expr::max_input, "Largest input index used, or -1.")
       .def(-py::self)
       .def(py::self + py::self)
       .def(py::self + double())
@@ -299,17 +314,25 @@ PYBIND11_MODULE(_tangle, m) {
   py::implicitly_convertible<double, Expr>();
   py::implicitly_convertible<int, Expr>();
 
-  py::class_<ParamBlock>(m, "ParamBlock")
+  py::class_<ParamBlock>(m, "ParamBlock",
+                         "A contiguous block of a circuit's weights or inputs, read row-major with its shape, as\n"
+                         "``Circuit.weights`` and ``Circuit.inputs`` return it. In a 1-D block ``b[i]`` is an\n"
+                         "element (an ``Expr``), in a larger one the sub-block at position i of the first\n"
+                         "dimension; ``b[l, q, r]`` indexes several dimensions at once and ``b[a:c]`` slices the\n"
+                         "first. Negative indices count from the end.")
       .def(py::init<>())
       .def(py::init([](const std::string& kind, index_t offset, std::vector<index_t> shape) {
              return ParamBlock(param_kind_from_name(kind), offset, std::move(shape));
            }),
            "kind"_a, "offset"_a, "shape"_a)
-      .def_property_readonly("kind", [](const ParamBlock& b) { return param_kind_name(b.kind()); })
-      .def_property_readonly("offset", &ParamBlock::offset)
-      .def_property_readonly("size", &ParamBlock::size)
-      .def_property_readonly("shape", [](const ParamBlock& b) { return py::tuple(py::cast(b.shape())); })
-      .def_property_readonly("ndim", [](const ParamBlock& b) { return b.shape().size(); })
+      .def_property_readonly("kind", [](const ParamBlock& b) { return param_kind_name(b.kind()); },
+                             "\"weight\" or \"input\".")
+      .def_property_readonly("offset", &ParamBlock::offset,
+                             "Index of the first element in the circuit's weight (or input) vector.")
+      .def_property_readonly("size", &ParamBlock::size, "Number of elements (the product of the shape).")
+      .def_property_readonly("shape", [](const ParamBlock& b) { return py::tuple(py::cast(b.shape())); },
+                             "The block's dimensions, a tuple (empty for a scalar).")
+      .def_property_readonly("ndim", [](const ParamBlock& b) { return b.shape().size(); }, "Number of dimensions.")
       .def("__len__",
            [](const ParamBlock& b) {
              TANGLE_CHECK(!b.shape().empty(), "a scalar parameter block has no length");
@@ -325,34 +348,41 @@ PYBIND11_MODULE(_tangle, m) {
              for (index_t i = 0; i < n; ++i) items.append(block_item(b, i));
              return items.attr("__iter__")();
            })
-      .def("exprs", &exprs)
+      .def("exprs", &exprs, "Every element as an ``Expr``, flat and row-major (what templates take as features).")
       .def("__repr__", [](const ParamBlock& b) {
         return detail::concat("ParamBlock(", param_kind_name(b.kind()), ", offset=", b.offset(), ", shape=",
                               std::string(py::str(py::tuple(py::cast(b.shape())))), ")");
       });
 
   // --- circuits --------------------------------------------------------------------------------
-  py::class_<WeightInit>(m, "WeightInit")
+  py::class_<WeightInit>(m, "WeightInit",
+                         "How a block of weights is initialized by ``Circuit.initial_weights``: ``kind``\n"
+                         "\"uniform\" on [a, b), \"normal\" with mean a and standard deviation b, or \"constant\" a.")
       .def(py::init([](const std::string& kind, double a, double b) {
              return WeightInit{init_kind_from_name(kind), a, b};
            }),
            "kind"_a, "a"_a = 0.0, "b"_a = 0.0)
-      .def_static("uniform", &WeightInit::uniform, "low"_a, "high"_a)
-      .def_static("normal", &WeightInit::normal, "mean"_a, "stddev"_a)
-      .def_static("constant", &WeightInit::constant, "value"_a)
-      .def_static("angles", &WeightInit::angles)
-      .def_property_readonly("kind", [](const WeightInit& w) { return init_kind_name(w.kind); })
-      .def_readonly("a", &WeightInit::a)
-      .def_readonly("b", &WeightInit::b)
+      .def_static("uniform", &WeightInit::uniform, "low"_a, "high"_a, "Uniform on [low, high).")
+      .def_static("normal", &WeightInit::normal, "mean"_a, "stddev"_a, "Normal with this mean and standard deviation.")
+      .def_static("constant", &WeightInit::constant, "value"_a, "Every weight set to ``value``.")
+      .def_static("angles", &WeightInit::angles,
+                  "Uniform on [0, 2 pi): the default of ``Circuit.weights`` (PennyLane's TorchLayer default).")
+      .def_property_readonly("kind", [](const WeightInit& w) { return init_kind_name(w.kind); },
+                             "\"uniform\", \"normal\" or \"constant\".")
+      .def_readonly("a", &WeightInit::a, "uniform: the low end; normal: the mean; constant: the value.")
+      .def_readonly("b", &WeightInit::b, "uniform: the high end; normal: the standard deviation.")
       .def("__repr__", [](const WeightInit& w) {
         return detail::concat("WeightInit('", init_kind_name(w.kind), "', ", w.a, ", ", w.b, ")");
       });
 
-  py::class_<WeightBlockInfo>(m, "WeightBlockInfo")
-      .def_readonly("block", &WeightBlockInfo::block)
-      .def_readonly("init", &WeightBlockInfo::init);
+  py::class_<WeightBlockInfo>(m, "WeightBlockInfo", "A weight block a circuit declared, with its init rule.")
+      .def_readonly("block", &WeightBlockInfo::block, "The weights, a ``ParamBlock``.")
+      .def_readonly("init", &WeightBlockInfo::init, "How ``Circuit.initial_weights`` draws them, a ``WeightInit``.");
 
-  py::class_<Op>(m, "Op")
+  py::class_<Op>(m, "Op",
+                 "One operation of a circuit: a gate (by name, see ``gate_names()``), its wires (controls\n"
+                 "first) and what its family needs: angles, a Pauli word, a matrix, a parameter block, the\n"
+                 "padding of an amplitude embedding. ``Circuit.append`` checks it.")
       .def(py::init([](const std::string& gate, std::vector<int> wires, std::vector<Expr> angles,
                        const std::string& word, const ComplexArray& matrix, ParamBlock block, double pad,
                        bool normalize) {
@@ -369,20 +399,25 @@ PYBIND11_MODULE(_tangle, m) {
            }),
            "gate"_a, "wires"_a, "angles"_a = std::vector<Expr>{}, "word"_a = "",
            "matrix"_a = ComplexArray(0), "block"_a = ParamBlock(), "pad"_a = 0.0, "normalize"_a = true)
-      .def_property_readonly("gate", [](const Op& op) { return std::string(gate_info(op.gate).name); })
-      .def_readonly("wires", &Op::wires)
-      .def_property_readonly("controls", &Op::controls)
-      .def_property_readonly("targets", &Op::targets)
-      .def_readonly("angles", &Op::angles)
-      .def_property_readonly("word", [](const Op& op) { return word_name(op.word); })
+      .def_property_readonly("gate", [](const Op& op) { return std::string(gate_info(op.gate).name); },
+                             "The gate's name, e.g. \"CNOT\", \"RX\".")
+      .def_readonly("wires", &Op::wires, "The wires, controls first.")
+      .def_property_readonly("controls", &Op::controls, "The control wires (the leading wires of controlled gates).")
+      .def_property_readonly("targets", &Op::targets, "The wires after the controls.")
+      .def_readonly("angles", &Op::angles, "The angles (channels: their strengths), a list of ``Expr``.")
+      .def_property_readonly("word", [](const Op& op) { return word_name(op.word); },
+                             "Pauli rotations: one letter per target, e.g. \"XZ\" (empty for other gates).")
       .def_property_readonly("matrix",
                              [](const Op& op) {
                                return to_array(std::vector<cdouble>(op.matrix),
                                                {static_cast<py::ssize_t>(op.matrix.size())});
-                             })
-      .def_readonly("block", &Op::block)
-      .def_readonly("pad", &Op::pad)
-      .def_readonly("normalize", &Op::normalize)
+                             },
+                             "Flat complex128 array: Unitary 2^k x 2^k row-major, StatePreparation 2^k amplitudes,\n"
+                             "Kraus the matrices concatenated (empty for other gates).")
+      .def_readonly("block", &Op::block,
+                    "SpecialUnitary: its weights or inputs; Evolution, AmplitudeEmbedding: its inputs.")
+      .def_readonly("pad", &Op::pad, "AmplitudeEmbedding: the value of the padded amplitudes.")
+      .def_readonly("normalize", &Op::normalize, "AmplitudeEmbedding: whether the amplitudes are divided by their norm.")
       .def("__repr__", [](const Op& op) {
         std::string s = detail::concat("Op(", gate_info(op.gate).name, ", wires=", std::string(py::str(py::cast(op.wires))));
         for (const Expr& e : op.angles) s += ", " + e.to_string();
@@ -393,102 +428,172 @@ PYBIND11_MODULE(_tangle, m) {
     std::vector<std::string> names;
     for (const GateInfo& g : kGates) names.emplace_back(g.name);
     return names;
-  });
+  }, "The name of every gate and channel an ``Op`` can hold, in the order of the C++ gate table.");
 
-  py::class_<Circuit>(m, "Circuit")
+  py::class_<Circuit>(m, "Circuit",
+                      "The C++ circuit (tangle::Circuit); ``tangle.Circuit`` extends it with templates and runs.")
       .def(py::init<int>(), "n_qubits"_a)
-      .def_property_readonly("n_qubits", &Circuit::n_qubits)
-      .def_property_readonly("n_weights", &Circuit::n_weights)
-      .def_property_readonly("n_inputs", &Circuit::n_inputs)
-      .def_property_readonly("ops", &Circuit::ops, py::return_value_policy::copy)
-      .def_property_readonly("weight_blocks", &Circuit::weight_blocks, py::return_value_policy::copy)
+      .def_property_readonly("n_qubits", &Circuit::n_qubits, "Number of qubits (wires 0 .. n_qubits - 1).")
+      .def_property_readonly("n_weights", &Circuit::n_weights,
+                             "Number of trainable weights declared so far (the length of the weight vector).")
+      .def_property_readonly("n_inputs", &Circuit::n_inputs,
+                             "Number of per-sample inputs declared so far (the width of an input row).")
+      .def_property_readonly("ops", &Circuit::ops, py::return_value_policy::copy,
+                             "The ops in the order they act, a list of ``Op`` (a copy).")
+      .def_property_readonly("weight_blocks", &Circuit::weight_blocks, py::return_value_policy::copy,
+                             "The weight blocks in declaration order, with their init rules (``WeightBlockInfo``).")
       .def("weights", py::overload_cast<index_t, WeightInit>(&Circuit::weights), "count"_a,
-           "init"_a = WeightInit::angles())
+           "init"_a = WeightInit::angles(),
+           "Declares ``count`` trainable weights (the next indices of the weight vector), drawn by\n"
+           "``init`` in ``initial_weights``; returns their ``ParamBlock``.")
       .def("weights", py::overload_cast<std::vector<index_t>, WeightInit>(&Circuit::weights), "shape"_a,
-           "init"_a = WeightInit::angles())
-      .def("inputs", py::overload_cast<index_t>(&Circuit::inputs), "count"_a)
-      .def("inputs", py::overload_cast<std::vector<index_t>>(&Circuit::inputs), "shape"_a)
+           "init"_a = WeightInit::angles(), "The same for a block of this shape (row-major), e.g. ``(layers, n, 3)``.")
+      .def("inputs", py::overload_cast<index_t>(&Circuit::inputs), "count"_a,
+           "Declares ``count`` per-sample input features (the next columns of an input row); returns\n"
+           "their ``ParamBlock``.")
+      .def("inputs", py::overload_cast<std::vector<index_t>>(&Circuit::inputs), "shape"_a,
+           "The same for a block of this shape (row-major).")
       .def("initial_weights",
            [](const Circuit& c, std::uint64_t seed) {
              std::vector<double> w = c.initial_weights(seed);
              const auto n = static_cast<py::ssize_t>(w.size());
              return to_array(std::move(w), {n});
            },
-           "seed"_a = 0)
+           "seed"_a = 0,
+           "The weights drawn by each block's init rule from a generator seeded by ``seed`` (the same\n"
+           "seed gives the same weights): a float64 array ``[n_weights]``.")
       // fixed gates
-      .def("i", &Circuit::i, "wire"_a, chain)
-      .def("x", &Circuit::x, "wire"_a, chain)
-      .def("y", &Circuit::y, "wire"_a, chain)
-      .def("z", &Circuit::z, "wire"_a, chain)
-      .def("h", &Circuit::h, "wire"_a, chain)
-      .def("s", &Circuit::s, "wire"_a, chain)
-      .def("sdg", &Circuit::sdg, "wire"_a, chain)
-      .def("t", &Circuit::t, "wire"_a, chain)
-      .def("tdg", &Circuit::tdg, "wire"_a, chain)
-      .def("sx", &Circuit::sx, "wire"_a, chain)
-      .def("cnot", &Circuit::cnot, "control"_a, "target"_a, chain)
-      .def("cz", &Circuit::cz, "control"_a, "target"_a, chain)
-      .def("cy", &Circuit::cy, "control"_a, "target"_a, chain)
-      .def("swap", &Circuit::swap, "a"_a, "b"_a, chain)
-      .def("iswap", &Circuit::iswap, "a"_a, "b"_a, chain)
-      .def("toffoli", &Circuit::toffoli, "c0"_a, "c1"_a, "target"_a, chain)
-      .def("cswap", &Circuit::cswap, "control"_a, "a"_a, "b"_a, chain)
+      .def("i", &Circuit::i, "wire"_a, chain,
+           "Identity on ``wire`` (kept in drawings and exports).")
+      .def("x", &Circuit::x, "wire"_a, chain,
+           "Pauli X (NOT) on ``wire``.")
+      .def("y", &Circuit::y, "wire"_a, chain,
+           "Pauli Y on ``wire``.")
+      .def("z", &Circuit::z, "wire"_a, chain,
+           "Pauli Z on ``wire``.")
+      .def("h", &Circuit::h, "wire"_a, chain,
+           "Hadamard on ``wire``.")
+      .def("s", &Circuit::s, "wire"_a, chain,
+           "S = diag(1, i) on ``wire``.")
+      .def("sdg", &Circuit::sdg, "wire"_a, chain,
+           "S^dagger = diag(1, -i) on ``wire``.")
+      .def("t", &Circuit::t, "wire"_a, chain,
+           "T = diag(1, e^(i pi/4)) on ``wire``.")
+      .def("tdg", &Circuit::tdg, "wire"_a, chain,
+           "T^dagger = diag(1, e^(-i pi/4)) on ``wire``.")
+      .def("sx", &Circuit::sx, "wire"_a, chain,
+           "SX = sqrt(X) on ``wire``.")
+      .def("cnot", &Circuit::cnot, "control"_a, "target"_a, chain,
+           "Controlled NOT: X on ``target`` when ``control`` is 1.")
+      .def("cz", &Circuit::cz, "control"_a, "target"_a, chain,
+           "Controlled Z.")
+      .def("cy", &Circuit::cy, "control"_a, "target"_a, chain,
+           "Controlled Y: Y on ``target`` when ``control`` is 1.")
+      .def("swap", &Circuit::swap, "a"_a, "b"_a, chain,
+           "Exchanges wires ``a`` and ``b``.")
+      .def("iswap", &Circuit::iswap, "a"_a, "b"_a, chain,
+           "iSWAP: swaps ``|01>`` and ``|10>`` with a phase i.")
+      .def("toffoli", &Circuit::toffoli, "c0"_a, "c1"_a, "target"_a, chain,
+           "Toffoli: X on ``target`` when ``c0`` and ``c1`` are both 1.")
+      .def("cswap", &Circuit::cswap, "control"_a, "a"_a, "b"_a, chain,
+           "Controlled SWAP: exchanges ``a`` and ``b`` when ``control`` is 1.")
       // rotations: angle first, then wires
-      .def("rx", &Circuit::rx, "theta"_a, "wire"_a, chain)
-      .def("ry", &Circuit::ry, "theta"_a, "wire"_a, chain)
-      .def("rz", &Circuit::rz, "theta"_a, "wire"_a, chain)
-      .def("rxx", &Circuit::rxx, "theta"_a, "a"_a, "b"_a, chain)
-      .def("ryy", &Circuit::ryy, "theta"_a, "a"_a, "b"_a, chain)
-      .def("rzz", &Circuit::rzz, "theta"_a, "a"_a, "b"_a, chain)
-      .def("multirz", &Circuit::multirz, "theta"_a, "wires"_a, chain)
-      .def("pauli_rot", &Circuit::pauli_rot, "theta"_a, "word"_a, "wires"_a, chain)
-      .def("crx", &Circuit::crx, "theta"_a, "control"_a, "target"_a, chain)
-      .def("cry", &Circuit::cry, "theta"_a, "control"_a, "target"_a, chain)
-      .def("crz", &Circuit::crz, "theta"_a, "control"_a, "target"_a, chain)
-      .def("phase_shift", &Circuit::phase_shift, "phi"_a, "wire"_a, chain)
-      .def("controlled_phase_shift", &Circuit::controlled_phase_shift, "phi"_a, "control"_a, "target"_a, chain)
-      .def("rot", &Circuit::rot, "phi"_a, "theta"_a, "omega"_a, "wire"_a, chain)
-      .def("u3", &Circuit::u3, "theta"_a, "phi"_a, "lam"_a, "wire"_a, chain)
-      .def("crot", &Circuit::crot, "phi"_a, "theta"_a, "omega"_a, "control"_a, "target"_a, chain)
+      .def("rx", &Circuit::rx, "theta"_a, "wire"_a, chain,
+           "RX(theta) = exp(-i theta X / 2) on ``wire``; ``theta`` is a number or an ``Expr``.")
+      .def("ry", &Circuit::ry, "theta"_a, "wire"_a, chain,
+           "RY(theta) = exp(-i theta Y / 2) on ``wire``.")
+      .def("rz", &Circuit::rz, "theta"_a, "wire"_a, chain,
+           "RZ(theta) = exp(-i theta Z / 2) on ``wire``.")
+      .def("rxx", &Circuit::rxx, "theta"_a, "a"_a, "b"_a, chain,
+           "exp(-i theta X_a X_b / 2).")
+      .def("ryy", &Circuit::ryy, "theta"_a, "a"_a, "b"_a, chain,
+           "exp(-i theta Y_a Y_b / 2).")
+      .def("rzz", &Circuit::rzz, "theta"_a, "a"_a, "b"_a, chain,
+           "exp(-i theta Z_a Z_b / 2).")
+      .def("multirz", &Circuit::multirz, "theta"_a, "wires"_a, chain,
+           "exp(-i theta Z...Z / 2) with Z on every wire of ``wires``.")
+      .def("pauli_rot", &Circuit::pauli_rot, "theta"_a, "word"_a, "wires"_a, chain,
+           "exp(-i theta P / 2) for the Pauli word ``word`` (letters I, X, Y, Z; one per wire of ``wires``).")
+      .def("crx", &Circuit::crx, "theta"_a, "control"_a, "target"_a, chain,
+           "RX(theta) on ``target`` when ``control`` is 1.")
+      .def("cry", &Circuit::cry, "theta"_a, "control"_a, "target"_a, chain,
+           "RY(theta) on ``target`` when ``control`` is 1.")
+      .def("crz", &Circuit::crz, "theta"_a, "control"_a, "target"_a, chain,
+           "RZ(theta) on ``target`` when ``control`` is 1.")
+      .def("phase_shift", &Circuit::phase_shift, "phi"_a, "wire"_a, chain,
+           "PhaseShift(phi) = diag(1, e^(i phi)) on ``wire``.")
+      .def("controlled_phase_shift", &Circuit::controlled_phase_shift, "phi"_a, "control"_a, "target"_a, chain,
+           "diag(1, 1, 1, e^(i phi)) on (control, target).")
+      .def("rot", &Circuit::rot, "phi"_a, "theta"_a, "omega"_a, "wire"_a, chain,
+           "Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi) on ``wire``.")
+      .def("u3", &Circuit::u3, "theta"_a, "phi"_a, "lam"_a, "wire"_a, chain,
+           "U3(theta, phi, lam) on ``wire`` (OpenQASM's u3).")
+      .def("crot", &Circuit::crot, "phi"_a, "theta"_a, "omega"_a, "control"_a, "target"_a, chain,
+           "Rot(phi, theta, omega) on ``target`` when ``control`` is 1.")
       // dense blocks
       .def("unitary",
            [](Circuit& c, const ComplexArray& matrix, std::vector<int> wires) -> Circuit& {
              return c.unitary(to_vector(matrix), std::move(wires));
            },
-           "matrix"_a, "wires"_a, chain)
+           "matrix"_a, "wires"_a, chain,
+           "A fixed unitary ``matrix`` (2^k x 2^k, wires[0] the most significant bit of its index) on\n"
+           "k wires; ValueError unless it is unitary (within 1e-8).")
       .def("special_unitary", py::overload_cast<const ParamBlock&, std::vector<int>>(&Circuit::special_unitary),
-           "weights"_a, "wires"_a, chain)
+           "weights"_a, "wires"_a, chain,
+           "exp(i sum_k w_k P_k) over the 4^k - 1 non-identity Pauli words on k ``wires``, with the\n"
+           "parameters of the block ``weights``: trainable weights, or inputs (one unitary per sample).")
       .def("special_unitary", py::overload_cast<std::vector<int>, WeightInit>(&Circuit::special_unitary), "wires"_a,
-           "init"_a = WeightInit::normal(0.0, 0.1))
-      .def("evolution", &Circuit::evolution, "inputs"_a, "time"_a, "wires"_a, chain)
+           "init"_a = WeightInit::normal(0.0, 0.1),
+           "The same with a new block of 4^k - 1 weights drawn by ``init``; returns that ``ParamBlock``.")
+      .def("evolution", &Circuit::evolution, "inputs"_a, "time"_a, "wires"_a, chain,
+           "exp(-i t H / 2) on k ``wires``, H = (M + M^T) / 2 with M the sample's 4^k ``inputs`` read as a\n"
+           "row-major 2^k x 2^k matrix; ``time`` t is a number or an ``Expr``.")
       .def("amplitude_embedding", &Circuit::amplitude_embedding, "inputs"_a, "wires"_a, "pad"_a = 0.0,
-           "normalize"_a = true, chain)
+           "normalize"_a = true, chain,
+           "Sets the initial state of ``wires`` (the others stay 0) to the sample's ``inputs``, padded with\n"
+           "``pad`` to 2^k amplitudes and divided by their norm when ``normalize``. Must be the first op.")
       .def("state_preparation",
            [](Circuit& c, const ComplexArray& amplitudes, std::vector<int> wires) -> Circuit& {
              return c.state_preparation(to_vector(amplitudes), std::move(wires));
            },
-           "amplitudes"_a, "wires"_a, chain)
+           "amplitudes"_a, "wires"_a, chain,
+           "Sets the initial state of ``wires`` (the others stay 0) to fixed, normalized ``amplitudes``\n"
+           "(2^k of them, wires[0] the most significant bit). Must be the first op.")
       // channels: strengths first, wires last, as the gates
-      .def("depolarizing", &Circuit::depolarizing, "p"_a, "wire"_a, chain)
-      .def("two_qubit_depolarizing", &Circuit::two_qubit_depolarizing, "p"_a, "a"_a, "b"_a, chain)
-      .def("bit_flip", &Circuit::bit_flip, "p"_a, "wire"_a, chain)
-      .def("phase_flip", &Circuit::phase_flip, "p"_a, "wire"_a, chain)
-      .def("pauli_channel", &Circuit::pauli_channel, "px"_a, "py"_a, "pz"_a, "wire"_a, chain)
-      .def("amplitude_damping", &Circuit::amplitude_damping, "gamma"_a, "wire"_a, chain)
+      .def("depolarizing", &Circuit::depolarizing, "p"_a, "wire"_a, chain,
+           "Depolarizing channel: X, Y or Z each with probability p/3 on ``wire``.")
+      .def("two_qubit_depolarizing", &Circuit::two_qubit_depolarizing, "p"_a, "a"_a, "b"_a, chain,
+           "Two-qubit depolarizing channel: each of the 15 non-identity Pauli pairs with probability p/15.")
+      .def("bit_flip", &Circuit::bit_flip, "p"_a, "wire"_a, chain,
+           "Bit flip: X with probability p on ``wire``.")
+      .def("phase_flip", &Circuit::phase_flip, "p"_a, "wire"_a, chain,
+           "Phase flip: Z with probability p on ``wire``.")
+      .def("pauli_channel", &Circuit::pauli_channel, "px"_a, "py"_a, "pz"_a, "wire"_a, chain,
+           "Pauli channel: X, Y, Z with probabilities px, py, pz (sum at most 1) on ``wire``.")
+      .def("amplitude_damping", &Circuit::amplitude_damping, "gamma"_a, "wire"_a, chain,
+           "Amplitude damping: ``|1>`` decays to ``|0>`` with probability gamma.")
       .def("generalized_amplitude_damping", &Circuit::generalized_amplitude_damping, "gamma"_a, "p"_a, "wire"_a,
-           chain)
-      .def("phase_damping", &Circuit::phase_damping, "gamma"_a, "wire"_a, chain)
-      .def("thermal_relaxation", &Circuit::thermal_relaxation, "t1"_a, "t2"_a, "t_gate"_a, "wire"_a, chain)
-      .def("reset", &Circuit::reset, "wire"_a, chain)
+           chain,
+           "Generalized amplitude damping: towards ``|0>`` with weight p, towards ``|1>`` with 1 - p.")
+      .def("phase_damping", &Circuit::phase_damping, "gamma"_a, "wire"_a, chain,
+           "Phase damping: coherences scaled by sqrt(1 - gamma), populations kept.")
+      .def("thermal_relaxation", &Circuit::thermal_relaxation, "t1"_a, "t2"_a, "t_gate"_a, "wire"_a, chain,
+           "T1/T2 relaxation towards ``|0>`` over a gate of duration t_gate (one time unit for all three;\n"
+           "t1 > 0, 0 < t2 <= 2 t1, t_gate >= 0).")
+      .def("reset", &Circuit::reset, "wire"_a, chain,
+           "Resets ``wire`` to ``|0>`` (a channel).")
       .def("kraus",
            [](Circuit& c, const std::vector<ComplexArray>& matrices, std::vector<int> wires) -> Circuit& {
              std::vector<std::vector<cdouble>> ms;
              for (const ComplexArray& m : matrices) ms.push_back(to_vector(m));
              return c.kraus(ms, std::move(wires));
            },
-           "matrices"_a, "wires"_a, chain)
-      .def_property_readonly("has_channels", &Circuit::has_channels)
-      .def("append", &Circuit::append, "op"_a, chain)
+           "matrices"_a, "wires"_a, chain,
+           "rho -> sum_i K_i rho K_i^dagger for Kraus ``matrices`` (each 2^k x 2^k) on 1 to 3 ``wires``;\n"
+           "ValueError unless sum_i K_i^dagger K_i = I (within 1e-8).")
+      .def_property_readonly("has_channels", &Circuit::has_channels, "True when some op is a noise channel.")
+      .def("append", &Circuit::append, "op"_a, chain,
+           "Appends an ``Op`` after checking it (wires, angles, matrix, blocks), as every gate method does.")
       .def("_assign", [](Circuit& self, const Circuit& other) { self = other; }, "other"_a);
 
   // templates (free functions, as in templates.hpp)
@@ -512,11 +617,14 @@ PYBIND11_MODULE(_tangle, m) {
   m.def("qaoa_layers", &qaoa_layers, "circuit"_a, "weights"_a, "edges"_a, "wires"_a, "initial_h"_a = true);
 
   // --- readouts --------------------------------------------------------------------------------
-  py::class_<PauliSum> pauli_sum(m, "PauliSum");
+  py::class_<PauliSum> pauli_sum(m, "PauliSum",
+                                 "A real linear combination of Pauli products (an observable, a Hamiltonian), built\n"
+                                 "from ``X(w)``, ``Y(w)``, ``Z(w)``, numbers and ``+ - * /``; ``@`` (or ``*``) of two sums\n"
+                                 "is their tensor product and needs disjoint wires. ``PauliSum(c)`` is c times the identity.");
   pauli_sum.def(py::init<>())
       .def(py::init<double>(), "constant"_a)
       .def_static("single", [](const std::string& letter, int wire) { return PauliSum::single(pauli_from_name(letter), wire); },
-                  "letter"_a, "wire"_a)
+                  "letter"_a, "wire"_a, "The Pauli ``letter`` (\"I\", \"X\", \"Y\" or \"Z\") on ``wire``.")
       .def_property_readonly("terms",
                              [](const PauliSum& s) {
                                py::list out;
@@ -527,8 +635,9 @@ PYBIND11_MODULE(_tangle, m) {
                                  out.append(py::make_tuple(t.coef, factors));
                                }
                                return out;
-                             })
-      .def_property_readonly("max_wire", &PauliSum::max_wire)
+                             },
+                             "The terms as ``(coef, [(wire, letter), ...])``, factors sorted by wire.")
+      .def_property_readonly("max_wire", &PauliSum::max_wire, "Largest wire used, or -1.")
       .def(-py::self)
       .def(py::self + py::self)
       .def(py::self + double())
@@ -546,40 +655,58 @@ PYBIND11_MODULE(_tangle, m) {
   pauli_sum.attr("__array_ufunc__") = py::none();
   py::implicitly_convertible<double, PauliSum>();
 
-  py::class_<Readout>(m, "Readout")
-      .def_static("expval", &Readout::expval, "observable"_a)
-      .def_static("probs", &Readout::probs, "wires"_a)
-      .def_static("projector", &Readout::projector, "wires"_a, "basis_state"_a)
+  py::class_<Readout>(m, "Readout",
+                      "What a program reads from each sample's final state; ``tangle.Expval``, ``Probs``,\n"
+                      "``Projector`` and ``Hermitian`` make them.")
+      .def_static("expval", &Readout::expval, "observable"_a,
+                  "The expectation value of a ``PauliSum``: one output.")
+      .def_static("probs", &Readout::probs, "wires"_a,
+                  "Probabilities of the 2^k basis states of ``wires`` (1 to 20; wires[0] most significant): 2^k outputs.")
+      .def_static("projector", &Readout::projector, "wires"_a, "basis_state"_a,
+                  "The probability of basis state ``basis_state`` (an index, wires[0] most significant) of\n"
+                  "``wires``: one output.")
       .def_static("hermitian",
                   [](const ComplexArray& matrix, std::vector<int> wires) {
                     return Readout::hermitian(to_vector(matrix), std::move(wires));
                   },
-                  "matrix"_a, "wires"_a)
-      .def_property_readonly("kind", [](const Readout& r) { return readout_kind_name(r.kind()); })
-      .def_property_readonly("n_outputs", &Readout::n_outputs)
-      .def_property_readonly("observable", &Readout::observable)
-      .def_property_readonly("wires", &Readout::wires)
-      .def_property_readonly("basis_state", &Readout::basis_state)
+                  "matrix"_a, "wires"_a,
+                  "The expectation value of a Hermitian ``matrix`` (2^k x 2^k, wires[0] most significant) on k\n"
+                  "``wires``: one output. ValueError unless it is Hermitian (within 1e-10).")
+      .def_property_readonly("kind", [](const Readout& r) { return readout_kind_name(r.kind()); },
+                             "\"expval\", \"probs\", \"projector\" or \"hermitian\".")
+      .def_property_readonly("n_outputs", &Readout::n_outputs, "Outputs it contributes: 2^k for probs, 1 otherwise.")
+      .def_property_readonly("observable", &Readout::observable, "expval: the ``PauliSum`` (empty otherwise).")
+      .def_property_readonly("wires", &Readout::wires, "probs, projector, hermitian: the wires read (empty for expval).")
+      .def_property_readonly("basis_state", &Readout::basis_state, "projector: the basis-state index (0 otherwise).")
       .def_property_readonly("matrix",
                              [](const Readout& r) {
                                return to_array(std::vector<cdouble>(r.matrix()),
                                                {static_cast<py::ssize_t>(r.matrix().size())});
-                             })
-      .def("check", &Readout::check, "n_qubits"_a)
+                             },
+                             "hermitian: the matrix, flat and row-major (empty otherwise).")
+      .def("check", &Readout::check, "n_qubits"_a,
+           "Raises ValueError naming the problem when the readout does not fit ``n_qubits`` qubits.")
       .def("__repr__", &Readout::to_string);
 
   // --- programs and runs -----------------------------------------------------------------------
-  py::class_<Program, std::shared_ptr<Program>>(m, "Program")
+  py::class_<Program, std::shared_ptr<Program>>(m, "Program",
+                                                 "A circuit with its readouts (and noise model), checked and lowered once for\n"
+                                                 "repeated runs; ``Circuit.program`` makes one. Outputs are the readouts' outputs\n"
+                                                 "in order. ValueError when a readout does not fit the circuit.")
       .def(py::init<Circuit, std::vector<Readout>, const NoiseModel&>(), "circuit"_a, "readouts"_a,
            "noise"_a = NoiseModel())
-      .def_property_readonly("circuit", &Program::circuit, py::return_value_policy::copy)
-      .def_property_readonly("source_circuit", &Program::source_circuit, py::return_value_policy::copy)
-      .def_property_readonly("noise", &Program::noise, py::return_value_policy::copy)
-      .def_property_readonly("readouts", &Program::readouts, py::return_value_policy::copy)
-      .def_property_readonly("n_qubits", &Program::n_qubits)
-      .def_property_readonly("n_weights", &Program::n_weights)
-      .def_property_readonly("n_inputs", &Program::n_inputs)
-      .def_property_readonly("n_outputs", &Program::n_outputs);
+      .def_property_readonly("circuit", &Program::circuit, py::return_value_policy::copy,
+                             "The circuit that runs: the one given, with the noise model's channels.")
+      .def_property_readonly("source_circuit", &Program::source_circuit, py::return_value_policy::copy,
+                             "The circuit as given, before the noise model's channels.")
+      .def_property_readonly("noise", &Program::noise, py::return_value_policy::copy,
+                             "The noise model (empty when none was given).")
+      .def_property_readonly("readouts", &Program::readouts, py::return_value_policy::copy,
+                             "The readouts, in the order of their outputs.")
+      .def_property_readonly("n_qubits", &Program::n_qubits, "Number of qubits.")
+      .def_property_readonly("n_weights", &Program::n_weights, "Length of the weight vector a run takes.")
+      .def_property_readonly("n_inputs", &Program::n_inputs, "Width of an input row.")
+      .def_property_readonly("n_outputs", &Program::n_outputs, "Width of an output row (all readouts' outputs).");
 
   m.def("forward", &forward_buffer<double>, "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{});
   m.def("forward", &forward_buffer<float>, "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{});
@@ -712,7 +839,9 @@ PYBIND11_MODULE(_tangle, m) {
       },
       "program"_a, "inputs"_a, "weights"_a, "options"_a = RunOptions{});
   m.def("memory_estimate", &memory_estimate, "program"_a, "batch"_a, "options"_a = RunOptions{},
-        "gradient"_a = false);
+        "gradient"_a = false,
+        "Bytes one run of ``program`` on ``batch`` samples with these ``RunOptions`` would allocate\n"
+        "(states, workspaces); ``gradient`` for a forward-and-backward run.");
 
   // --- text formats ----------------------------------------------------------------------------
   m.def(

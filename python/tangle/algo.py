@@ -26,6 +26,7 @@ z_string = _tangle.z_string
 ground_energy = _tangle.ground_energy
 calibrate_readout = _tangle.calibrate_readout
 
+#: The methods ``minimize`` (and ``vqe``'s ``optimizer``) accept.
 OPTIMIZERS = ("cobyla", "nelder-mead", "bobyqa", "powell", "spsa", "aqgd", "qng", "gd", "adam")
 
 

@@ -58,14 +58,17 @@ class QuantumLayer(torch.nn.Module):
 
     @property
     def program(self):
+        """The ``Program`` the layer runs (its circuit, readouts and noise model, lowered)."""
         return self._program
 
     @property
     def n_inputs(self):
+        """Width of an input row: the circuit's ``n_inputs``."""
         return self._program.n_inputs
 
     @property
     def n_outputs(self):
+        """Width of an output row: the readouts' outputs together."""
         return self._program.n_outputs
 
     def reset_parameters(self, seed=0):
@@ -74,6 +77,8 @@ class QuantumLayer(torch.nn.Module):
             self.weights.copy_(torch.from_numpy(self.circuit.initial_weights(seed)))
 
     def forward(self, inputs):
+        """Outputs ``[batch, n_outputs]`` for ``inputs`` ``[batch, n_inputs]`` (``[n_outputs]`` for a
+        single ``[n_inputs]`` sample): a CPU float32 or float64 tensor, which sets the precision."""
         single = inputs.dim() == 1
         x = inputs.unsqueeze(0) if single else inputs
         w = self.weights if self.weights.dtype == x.dtype else self.weights.to(x.dtype)
@@ -81,6 +86,7 @@ class QuantumLayer(torch.nn.Module):
         return y.squeeze(0) if single else y
 
     def extra_repr(self):
+        """Sizes, backend and noise for ``repr(layer)``."""
         noisy = "" if self.noise is None else ", noise=NoiseModel"
         return (f"n_qubits={self._program.n_qubits}, n_inputs={self.n_inputs}, n_weights={self._program.n_weights}, "
                 f"n_outputs={self.n_outputs}, backend={self.backend!r}{noisy}")

@@ -92,6 +92,8 @@ class QKANLayer(torch.nn.Module):
         return e.expand(self.out_features, *e.shape[1:])
 
     def forward(self, x):
+        """``[..., in_features] -> [..., out_features]`` in the dtype of ``x`` (float32 or float64);
+        ValueError for another last dimension."""
         if x.shape[-1] != self.in_features:
             raise ValueError(f"QKANLayer: input has width {x.shape[-1]} but the layer takes {self.in_features}")
         lead = x.shape[:-1]
@@ -131,6 +133,7 @@ class QKANLayer(torch.nn.Module):
         self.reps = int(reps)
 
     def extra_repr(self):
+        """Widths, reps and group for ``repr(layer)``."""
         return f"{self.in_features}, {self.out_features}, reps={self.reps}, group={self.group}"
 
 
@@ -163,6 +166,7 @@ class HQKAN(torch.nn.Module):
         self.up = torch.nn.Linear(h_out, d_out)
 
     def forward(self, x):
+        """``up(qkan(down(x)))``: ``[..., d_in] -> [..., d_out]``."""
         return self.up(self.qkan(self.down(x)))
 
 
@@ -200,6 +204,7 @@ class KANLayer(torch.nn.Module):
         return b
 
     def forward(self, x):
+        """``[..., in_features] -> [..., out_features]`` in the dtype of ``x``."""
         lead = x.shape[:-1]
         x2 = x.reshape(-1, self.in_features)
         coef = (self.spline_w * self.spline_scale.unsqueeze(-1)).to(x2.dtype).reshape(self.out_features, -1)

@@ -54,7 +54,7 @@ def Probs(wires):
 
 
 def Projector(wires, basis_state):
-    """<|b><b|> on ``wires``: ``basis_state`` is an index (wires[0] the most significant bit) or
+    """``<|b><b|>`` on ``wires``: ``basis_state`` is an index (wires[0] the most significant bit) or
     a sequence of bits, one per wire, as in PennyLane's ``Projector([0, 1], wires=[0, 1])``."""
     wires = _wires(wires)
     if not isinstance(basis_state, numbers.Integral):

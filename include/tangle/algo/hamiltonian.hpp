@@ -1,5 +1,6 @@
-// Hamiltonians for variational algorithms: Pauli sums from text, the standard spin models, the
-// H2 molecule, and exact ground energies to measure a variational result against.
+/// @file
+/// Hamiltonians for variational algorithms: Pauli sums from text, the standard spin models, the
+/// H2 molecule, and exact ground energies to measure a variational result against.
 #pragma once
 
 #include <string>
@@ -40,6 +41,7 @@ PauliSum h2_sto3g(double bond_angstrom = 0.74);
 
 /// A named model: "tfim", "xxz", "h2", "zstring"; ValueError listing the names otherwise.
 PauliSum builtin_hamiltonian(const std::string& name, int n_qubits, double bond_angstrom = 0.74);
+/// The names builtin_hamiltonian() accepts: tfim, xxz, h2, zstring.
 std::vector<std::string> builtin_hamiltonian_names();
 
 /// The smallest eigenvalue of `h` on n_qubits (>= h.max_wire() + 1, <= 24): dense for up to 10

@@ -1,6 +1,7 @@
-// Readout-error mitigation with per-wire (tensored) confusion matrices: calibrate them from
-// calibration circuits, then unfold measured probabilities by the inverse of their Kronecker
-// product, or by least squares on the probability simplex.
+/// @file
+/// Readout-error mitigation with per-wire (tensored) confusion matrices: calibrate them from
+/// calibration circuits, then unfold measured probabilities by the inverse of their Kronecker
+/// product, or by least squares on the probability simplex.
 #pragma once
 
 #include <cstdint>
@@ -18,10 +19,12 @@ namespace tangle::algo {
 std::vector<ReadoutConfusion> calibrate_readout(const NoiseModel& noise, int n_qubits, index_t shots = 8192,
                                                 std::uint64_t seed = 0, const RunOptions& run = {});
 
+/// How measured probabilities m are unfolded through the confusion matrices C.
 enum class Unfolding : std::uint8_t {
-  Inverse,       // (C_0 (x) ... (x) C_k-1)^-1 m: exact, may leave the simplex (a quasi-distribution)
-  LeastSquares,  // argmin ||C p - m|| over probability vectors p (projected gradient, to 1e-12)
+  Inverse,       ///< (C_0 (x) ... (x) C_k-1)^-1 m: exact, may leave the simplex (a quasi-distribution)
+  LeastSquares,  ///< argmin ||C p - m|| over probability vectors p (projected gradient, to 1e-12)
 };
+/// "inverse" or "least_squares" (also "lstsq"); ValueError for any other name.
 Unfolding unfolding_from_name(const std::string& name);  // "inverse", "least_squares"
 
 /// Mitigated probabilities [batch, 2^k] of measured ones `probs` [batch, 2^k] on `wires`

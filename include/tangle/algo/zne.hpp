@@ -1,7 +1,8 @@
-// Zero-noise extrapolation: run a noisy circuit at amplified noise, extrapolate to zero noise.
-// The structure follows Mitiq's: scale the noise (unitary folding, or the noise model's strengths),
-// run, reduce with an extrapolation (linear, Richardson, polynomial, exponential, poly-exponential,
-// adaptive exponential, or any function such as a trained network).
+/// @file
+/// Zero-noise extrapolation: run a noisy circuit at amplified noise, extrapolate to zero noise.
+/// The structure follows Mitiq's: scale the noise (unitary folding, or the noise model's strengths),
+/// run, reduce with an extrapolation (linear, Richardson, polynomial, exponential, poly-exponential,
+/// adaptive exponential, or any function such as a trained network).
 #pragma once
 
 #include <cstdint>
@@ -25,19 +26,22 @@ Op inverse(const Op& op);
 
 /// How gates are chosen for folding G -> G (G^dagger G)^k.
 enum class Folding : std::uint8_t {
-  Global,     // the whole circuit C -> C (C^dagger C)^k, then the last gates for a fractional part
-  FromLeft,   // every gate k times, then one more fold for the first gates
-  FromRight,  // ... for the last gates
-  Random,     // ... for gates drawn at random (seeded)
+  Global,     ///< the whole circuit C -> C (C^dagger C)^k, then the last gates for a fractional part
+  FromLeft,   ///< every gate k times, then one more fold for the first gates
+  FromRight,  ///< every gate k times, then one more fold for the last gates
+  Random,     ///< every gate k times, then one more fold for gates drawn at random (seeded)
 };
+/// "global", "left", "right" or "random" (also "from_left", "from_right", "at_random");
+/// ValueError for any other name.
 Folding folding_from_name(const std::string& name);  // "global", "left", "right", "random"
+/// "global", "left", "right" or "random".
 const char* folding_name(Folding folding);
 
 /// A folded circuit and the scale it reaches: (gates after folding) / (gates before), the
 /// nearest to the scale asked for that whole folds allow (exactly it for odd integers).
 struct FoldedCircuit {
-  Circuit circuit;
-  double scale = 1.0;
+  Circuit circuit;     ///< the folded circuit (same qubits, weights and inputs)
+  double scale = 1.0;  ///< the scale reached
 };
 
 /// Folds the unitary gates of `circuit` to about `scale` (>= 1) times as many. State
@@ -49,9 +53,12 @@ FoldedCircuit fold(const Circuit& circuit, double scale, Folding method = Foldin
 /// An extrapolation to zero noise from values measured at noise scales.
 class Extrapolation {
  public:
+  /// Which fit this is (the constructors below make each).
   enum class Kind : std::uint8_t { Linear, Richardson, Polynomial, Exponential, PolyExponential, Custom };
+  /// A custom extrapolation: the zero-noise value from (scales, values).
   using Function = std::function<double(const std::vector<double>& scales, const std::vector<double>& values)>;
 
+  /// Least-squares straight line (needs 2 points).
   static Extrapolation linear();
   /// The polynomial through every point (degree = points - 1): Mitiq's default.
   static Extrapolation richardson();
@@ -68,9 +75,13 @@ class Extrapolation {
   /// "linear", "richardson", "poly2" (any order), "exp", "polyexp2"; ValueError listing them.
   static Extrapolation from_name(const std::string& name);
 
+  /// Which fit this is.
   Kind kind() const { return kind_; }
+  /// The polynomial's degree (1 for linear and exponential; 0 for Richardson and custom).
   int order() const { return order_; }
+  /// The known asymptote of the exponential kinds (nullopt: fitted, or not an exponential).
   const std::optional<double>& asymptote() const { return asymptote_; }
+  /// The name from_name() reads back ("poly2", "polyexp3"), or a custom one's name.
   std::string name() const;
   /// Points this extrapolation needs at least.
   int min_points() const;
@@ -96,23 +107,25 @@ enum class NoiseScaling : std::uint8_t {
   NoiseStrength,  // keep the circuit, scale every strength of the noise model (NoiseModel::scaled)
 };
 
+/// The settings of zne(): scales, how noise is amplified, the extrapolation, shots.
 struct ZneOptions {
-  std::vector<double> scales = {1.0, 2.0, 3.0};
-  NoiseScaling scaling = NoiseScaling::Folding;
-  Folding folding = Folding::Global;
-  Extrapolation extrapolation = Extrapolation::richardson();
+  std::vector<double> scales = {1.0, 2.0, 3.0};  ///< noise scales to run at (>= 1 when folding)
+  NoiseScaling scaling = NoiseScaling::Folding;  ///< how the noise is amplified
+  Folding folding = Folding::Global;             ///< which gates are folded (Folding scaling)
+  Extrapolation extrapolation = Extrapolation::richardson();  ///< the fit read at zero noise
   /// Random folding: circuits drawn per scale, whose results are averaged (Mitiq's num_to_average).
   int repetitions = 1;
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;  ///< seed of random folding and of the shot draws
   /// Measurements per circuit (0: exact expectation values).
   index_t shots = 0;
 };
 
+/// What zne() measured and extrapolated.
 struct ZneResult {
-  std::vector<double> mitigated;             // [batch, n_outputs]
-  std::vector<double> scales;                // the scales reached (folding rounds to whole gates)
-  std::vector<std::vector<double>> values;   // per scale: the noisy outputs [batch, n_outputs]
-  index_t circuit_executions = 0;            // circuits run (per sample)
+  std::vector<double> mitigated;             ///< the zero-noise estimates, [batch, n_outputs]
+  std::vector<double> scales;                ///< the scales reached (folding rounds to whole gates)
+  std::vector<std::vector<double>> values;   ///< per scale: the noisy outputs [batch, n_outputs]
+  index_t circuit_executions = 0;            ///< circuits run (per sample)
 };
 
 /// Runs `circuit` with `noise` at each scale and extrapolates every output of every sample to
@@ -126,9 +139,14 @@ ZneResult zne(const Circuit& circuit, const std::vector<Readout>& readouts, cons
 /// `scale_factor`, then chooses each next scale from the exponent fitted so far, `steps` scales
 /// in all, and returns the exponential fit's value at zero. `run_at(scale)` returns one value.
 struct AdaptiveResult {
-  double mitigated = 0.0;
+  double mitigated = 0.0;     ///< the exponential fit's value at zero noise
+  ///@{
+  /// The scales chosen, in order, and run_at's value at each.
   std::vector<double> scales, values;
+  ///@}
 };
+/// Runs the adaptive exponential extrapolation described above. ValueError for `steps` below the
+/// points the fit needs (3, or 2 with a known `asymptote`) or a `scale_factor` not above 1.
 AdaptiveResult adaptive_exponential(const std::function<double(double)>& run_at, int steps = 4,
                                     double scale_factor = 2.0, std::optional<double> asymptote = std::nullopt);
 

@@ -1,4 +1,5 @@
-// Bit tricks for amplitude indexing.
+/// @file
+/// Bit tricks for amplitude indexing.
 #pragma once
 
 #include <bit>
@@ -18,6 +19,7 @@ constexpr std::uint64_t insert_zero_bits(std::uint64_t k, const int* pos, int co
   return k;
 }
 
+/// 1 when `x` has an odd number of set bits, else 0.
 constexpr int parity(std::uint64_t x) { return std::popcount(x) & 1; }
 
 /// Spreads the low bits of `k` onto the set bits of `mask` (a software pdep).

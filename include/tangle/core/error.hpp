@@ -1,4 +1,5 @@
-// Errors raised by tangle. Every message names the bad value.
+/// @file
+/// Errors raised by tangle. Every message names the bad value.
 #pragma once
 
 #include <sstream>
@@ -14,20 +15,25 @@ namespace tangle {
 class Error {
  public:
   virtual ~Error() = default;
+  /// The error's text (the same as the standard exception's what()).
   virtual const char* message() const noexcept = 0;
 };
 
 /// A bad argument: a qubit out of range, a repeated wire, a non-finite angle, a wrong width.
 class ValueError : public std::invalid_argument, public Error {
  public:
+  /// An error whose message is `what`.
   explicit ValueError(const std::string& what) : std::invalid_argument(what) {}
+  /// what(): the message given to the constructor.
   const char* message() const noexcept override { return what(); }
 };
 
 /// A failure that is not the caller's argument: not enough memory, a file that cannot be read.
 class RuntimeError : public std::runtime_error, public Error {
  public:
+  /// An error whose message is `what`.
   explicit RuntimeError(const std::string& what) : std::runtime_error(what) {}
+  /// what(): the message given to the constructor.
   const char* message() const noexcept override { return what(); }
 };
 

@@ -1,5 +1,6 @@
-// A Kronecker product of 2 x 2 real matrices applied to a vector axis by axis, never formed:
-// the per-wire maps of readout error and of its mitigation.
+/// @file
+/// A Kronecker product of 2 x 2 real matrices applied to a vector axis by axis, never formed:
+/// the per-wire maps of readout error and of its mitigation.
 #pragma once
 
 #include <array>
@@ -8,6 +9,7 @@
 
 namespace tangle {
 
+/// A real 2 x 2 matrix as rows: `m[row][column]`.
 using Matrix2 = std::array<std::array<double, 2>, 2>;
 
 /// v (2^k values, axis 0 the most significant bit of the index) <- (A_0 (x) ... (x) A_(k-1)) v.

@@ -1,5 +1,6 @@
-// Thread-count policy. Kernels never contain OpenMP pragmas: callers split work into fixed
-// chunks, so that a result is bit-for-bit the same for any number of threads.
+/// @file
+/// Thread-count policy. Kernels never contain OpenMP pragmas: callers split work into fixed
+/// chunks, so that a result is bit-for-bit the same for any number of threads.
 #pragma once
 
 namespace tangle {

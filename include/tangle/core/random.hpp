@@ -1,5 +1,6 @@
-// A small seeded generator whose streams are the same on every platform and standard library
-// (std::*_distribution are not), so that a seed reproduces weights, shots and shuffles exactly.
+/// @file
+/// A small seeded generator whose streams are the same on every platform and standard library
+/// (std::*_distribution are not), so that a seed reproduces weights, shots and shuffles exactly.
 #pragma once
 
 #include <cmath>
@@ -7,10 +8,14 @@
 
 namespace tangle {
 
+/// SplitMix64 (Steele, Lea and Flood; Vigna's constants): a 64-bit state advanced by a fixed odd
+/// increment and scrambled by xor-shift-multiply rounds. Every draw below is built on next() alone.
 class SplitMix64 {
  public:
+  /// A stream determined by `seed` (any value, 0 included).
   explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
 
+  /// The next 64 uniformly distributed bits.
   std::uint64_t next() {
     std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

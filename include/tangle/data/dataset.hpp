@@ -1,6 +1,7 @@
-// Data sets: real loaders (IDX, CSV), the embedded default set, and transforms.
-// Features are float32 tensors; images are [N, H, W] (or [N, C, H, W]); tables are [N, F].
-// Labels are int64 [N] in 0..n_classes-1.
+/// @file
+/// Data sets: real loaders (IDX, CSV), the embedded default set, and transforms.
+/// Features are float32 tensors; images are [N, H, W] (or [N, C, H, W]); tables are [N, F].
+/// Labels are int64 [N] in 0..n_classes-1.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,21 +13,25 @@
 
 namespace tangle::data {
 
+/// Labelled samples: features, labels and class names, as the readers and transforms pass them on.
 struct Dataset {
-  ::torch::Tensor features;               // float32
-  ::torch::Tensor labels;                 // int64 [N]
-  std::vector<std::string> class_names;   // class c is class_names[c]
-  std::string name;
+  ::torch::Tensor features;               ///< float32 [N, ...] (layouts at the top of this file)
+  ::torch::Tensor labels;                 ///< int64 [N]
+  std::vector<std::string> class_names;   ///< class c is class_names[c]
+  std::string name;                       ///< for messages: a file's name, "digits", "mnist/train"
 
+  /// Number of samples N (0 when the labels are undefined).
   std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+  /// Number of classes (the length of class_names).
   std::int64_t n_classes() const { return static_cast<std::int64_t>(class_names.size()); }
   /// Rows `index` (int64 [K]) of features and labels.
   Dataset subset(const ::torch::Tensor& index) const;
 };
 
+/// A data set's official training and test parts.
 struct Split {
-  Dataset train;
-  Dataset test;
+  Dataset train;  ///< the training part
+  Dataset test;   ///< the held-out test part
 };
 
 // --- readers: every malformed file raises tangle::ValueError naming the file and the problem --
@@ -42,8 +47,8 @@ Split read_idx_folder(const std::string& dir);
 
 /// Columns of a CSV file chosen by the names of its header line.
 struct CsvColumns {
-  std::string label;                  // empty: the last column
-  std::vector<std::string> features;  // empty: every column but the label
+  std::string label;                  ///< the label column; empty: the last column
+  std::vector<std::string> features;  ///< the feature columns, in this order; empty: every column but the label
 };
 
 /// A CSV file (".gz" allowed) in one of three formats: without header, feature columns then an
@@ -61,6 +66,7 @@ Dataset embedded_digits();
 
 /// A named data set: "digits" (embedded). Unknown names raise ValueError listing the known ones.
 Dataset builtin(const std::string& name);
+/// The names builtin() accepts ("digits").
 std::vector<std::string> builtin_names();
 
 // --- transforms ------------------------------------------------------------------------------
@@ -83,12 +89,16 @@ std::pair<Dataset, Dataset> split(const Dataset& d, double fraction, std::uint64
 
 /// Principal components fitted on one data set (the training split only) and applied to any.
 struct Pca {
-  ::torch::Tensor mean;        // [F]
-  ::torch::Tensor components;  // [k, F], rows orthonormal, by decreasing variance
-  ::torch::Tensor variance;    // [k] explained variance of each component
+  ::torch::Tensor mean;        ///< float32 [F]: the training features' mean
+  ::torch::Tensor components;  ///< float32 [k, F], rows orthonormal, by decreasing variance
+  ::torch::Tensor variance;    ///< float32 [k]: explained variance of each component
 
+  /// The `k` leading components of the flattened training features (covariance with n - 1,
+  /// each component's largest entry positive). ValueError for fewer than 2 rows, k outside
+  /// 1..F, or non-finite features.
   static Pca fit(const Dataset& train, std::int64_t k);
-  /// Flattened features projected on the components: [N, k].
+  /// Flattened features projected on the components: [N, k]. ValueError when the Pca is not
+  /// fitted or `d` has another number of features.
   Dataset apply(const Dataset& d) const;
 };
 

@@ -1,4 +1,5 @@
-// Text drawings of circuits, one line per wire.
+/// @file
+/// Text drawings of circuits, one line per wire.
 #pragma once
 
 #include <string>
@@ -9,10 +10,11 @@
 
 namespace tangle {
 
+/// How draw() renders a circuit.
 struct DrawOptions {
-  bool unicode = true;    // box-drawing characters; ASCII when false
-  int max_width = 0;      // wrap into blocks of at most this many columns; 0 = no wrapping
-  int decimals = 2;       // digits of numeric angles
+  bool unicode = true;    ///< box-drawing characters; ASCII when false
+  int max_width = 0;      ///< wrap into blocks of at most this many columns; 0 = no wrapping
+  int decimals = 2;       ///< digits of numeric angles
 };
 
 /// The circuit as text: one row per wire, ops packed into columns (an op goes in the first column

@@ -1,4 +1,5 @@
-// OpenQASM 2.0 export (and import, for round trips and for loading circuits from other tools).
+/// @file
+/// OpenQASM 2.0 export (and import, for round trips and for loading circuits from other tools).
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@ std::string to_qasm(const Circuit& circuit, const std::vector<double>& weights, 
 
 /// A circuit read from OpenQASM 2.0 text, with what its final measurements measure.
 struct QasmCircuit {
-  Circuit circuit;
+  Circuit circuit;  ///< the gates and resets, in order (without the measurements)
   /// The qubits that `measure` statements wrote into classical bits, highest bit first (across
   /// cregs in declaration order), so that basis state i of `Readout::probs(measured)` is the
   /// classical value i as Qiskit counts it. Empty if the text measures nothing.

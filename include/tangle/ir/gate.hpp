@@ -1,20 +1,21 @@
-// The gate set: ONE table of every operation's name, arity and family.
-//
-// Conventions (PennyLane's, which QML users know):
-//  - A basis state of n qubits is |b_0 b_1 ... b_(n-1)>, wire 0 the most significant bit:
-//    index = sum_q b_q 2^(n-1-q).
-//  - A matrix on wires (w_0, ..., w_(k-1)) is indexed the same way: w_0 is its most significant bit.
-//  - Rotations are R_P(theta) = exp(-i theta P / 2); e.g. RX(pi) = -i X.
-//  - Controlled gates list their control wires first, then the targets: CRX(theta) on (c, t).
-//  - PhaseShift(phi) = diag(1, e^{i phi}).
-//  - Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi).
-//  - U3(theta, phi, lambda) = [[cos(theta/2), -e^{i lambda} sin(theta/2)],
-//                              [e^{i phi} sin(theta/2), e^{i (phi+lambda)} cos(theta/2)]].
-//  - ISWAP = [[1,0,0,0],[0,0,i,0],[0,i,0,0],[0,0,0,1]];  SX = sqrt(X) = [[1+i, 1-i],[1-i, 1+i]]/2.
-//  - SpecialUnitary(omega) = exp(i sum_k omega_k P_k) over the 4^k - 1 non-identity Pauli words
-//    in the order of itertools.product("IXYZ", repeat=k) without "I...I" (first letter = first wire).
-//  - Evolution(t) = exp(-i t H / 2), H = (M + M^T) / 2, M the sample's 4^k inputs read as a
-//    row-major 2^k x 2^k real matrix.
+/// @file
+/// The gate set: ONE table of every operation's name, arity and family.
+///
+/// Conventions (PennyLane's, which QML users know):
+///  - A basis state of n qubits is |b_0 b_1 ... b_(n-1)>, wire 0 the most significant bit:
+///    index = sum_q b_q 2^(n-1-q).
+///  - A matrix on wires (w_0, ..., w_(k-1)) is indexed the same way: w_0 is its most significant bit.
+///  - Rotations are R_P(theta) = exp(-i theta P / 2); e.g. RX(pi) = -i X.
+///  - Controlled gates list their control wires first, then the targets: CRX(theta) on (c, t).
+///  - PhaseShift(phi) = diag(1, e^{i phi}).
+///  - Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi).
+///  - U3(theta, phi, lambda) = [[cos(theta/2), -e^{i lambda} sin(theta/2)],
+///                              [e^{i phi} sin(theta/2), e^{i (phi+lambda)} cos(theta/2)]].
+///  - ISWAP = [[1,0,0,0],[0,0,i,0],[0,i,0,0],[0,0,0,1]];  SX = sqrt(X) = [[1+i, 1-i],[1-i, 1+i]]/2.
+///  - SpecialUnitary(omega) = exp(i sum_k omega_k P_k) over the 4^k - 1 non-identity Pauli words
+///    in the order of itertools.product("IXYZ", repeat=k) without "I...I" (first letter = first wire).
+///  - Evolution(t) = exp(-i t H / 2), H = (M + M^T) / 2, M the sample's 4^k inputs read as a
+///    row-major 2^k x 2^k real matrix.
 #pragma once
 
 #include <array>
@@ -27,8 +28,11 @@
 
 namespace tangle {
 
+/// A single-qubit Pauli operator: a letter of a Pauli word, a rotation's generator.
 enum class Pauli : std::uint8_t { I, X, Y, Z };
 
+/// Every operation a circuit can hold, in the order of kGates (its index there); the
+/// conventions are those at the top of this file.
 enum class Gate : std::uint8_t {
   I, X, Y, Z, H, S, Sdg, T, Tdg, SX,
   CNOT, CZ, CY, SWAP, ISWAP, Toffoli, CSWAP,
@@ -42,28 +46,32 @@ enum class Gate : std::uint8_t {
   AmplitudeDamping, GeneralizedAmplitudeDamping, PhaseDamping, ThermalRelaxation, Reset, Kraus,
 };
 
+/// How a gate acts, which decides how the simulator lowers and differentiates it.
 enum class GateFamily : std::uint8_t {
-  Fixed,           // a constant matrix on the targets, optionally controlled
-  PauliRotation,   // exp(-i theta P / 2) for a Pauli word P, optionally controlled
-  Phase,           // exp(i phi |1..1><1..1|) on controls + target
-  Composite,       // lowered to several rotations (Rot, U3, CRot)
-  Dense,           // a user-given unitary matrix
-  SpecialUnitary,  // exp(i sum omega_k P_k), omega trainable
-  Evolution,       // exp(-i t H_b / 2), H_b from the sample's inputs
-  StatePrep,       // AmplitudeEmbedding, StatePreparation: the initial state (first op only)
-  Channel,         // a quantum channel (CPTP map) whose "angles" are its strengths (channel.hpp)
+  Fixed,           ///< a constant matrix on the targets, optionally controlled
+  PauliRotation,   ///< exp(-i theta P / 2) for a Pauli word P, optionally controlled
+  Phase,           ///< exp(i phi |1..1><1..1|) on controls + target
+  Composite,       ///< lowered to several rotations (Rot, U3, CRot)
+  Dense,           ///< a user-given unitary matrix
+  SpecialUnitary,  ///< exp(i sum omega_k P_k), omega trainable
+  Evolution,       ///< exp(-i t H_b / 2), H_b from the sample's inputs
+  StatePrep,       ///< AmplitudeEmbedding, StatePreparation: the initial state (first op only)
+  Channel,         ///< a quantum channel (CPTP map) whose "angles" are its strengths (channel.hpp)
 };
 
+/// One row of the gate table: what the IR, the parser, the drawer and the simulator know of a gate.
 struct GateInfo {
-  Gate gate;
+  Gate gate;        ///< the gate this row describes (its index in kGates)
+  /// Canonical name, as in PennyLane ("CNOT", "RX"): what drawings, Python and noise rules use.
   std::string_view name;
-  int n_wires;     // total wires, controls included; -1 = any number
-  int n_controls;  // leading wires that are controls
-  int n_angles;
-  GateFamily family;
-  Pauli generator;  // Pauli rotations acting with the same letter on every target; I otherwise
+  int n_wires;      ///< total wires, controls included; -1 = any number
+  int n_controls;   ///< leading wires that are controls
+  int n_angles;     ///< number of angle (or channel strength) parameters
+  GateFamily family;  ///< how it acts (see GateFamily)
+  Pauli generator;  ///< Pauli rotations acting with the same letter on every target; I otherwise
 };
 
+/// The gate table, one row per Gate in enum order (checked at compile time).
 inline constexpr std::array<GateInfo, 49> kGates = {{
     {Gate::I, "I", 1, 0, 0, GateFamily::Fixed, Pauli::I},
     {Gate::X, "X", 1, 0, 0, GateFamily::Fixed, Pauli::I},
@@ -116,6 +124,7 @@ inline constexpr std::array<GateInfo, 49> kGates = {{
     {Gate::Kraus, "Kraus", -1, 0, 0, GateFamily::Channel, Pauli::I},
 }};
 
+/// The kGates row of `g`.
 constexpr const GateInfo& gate_info(Gate g) { return kGates[static_cast<std::size_t>(g)]; }
 static_assert([] {
   for (std::size_t i = 0; i < kGates.size(); ++i)
@@ -131,6 +140,7 @@ std::optional<Gate> gate_by_name_any_case(std::string_view name);
 /// The matrix of a Fixed gate's targets (controls excluded): 2x2 or 4x4, row-major.
 std::vector<cdouble> fixed_target_matrix(Gate g);
 
+/// 'I', 'X', 'Y' or 'Z'.
 char pauli_letter(Pauli p);
 
 }  // namespace tangle

@@ -1,6 +1,7 @@
-// Templates: functions that append a standard sequence of ops to a circuit, with PennyLane's
-// (and, for EfficientSU2 / RealAmplitudes, Qiskit's) definitions. Feature lists are Exprs, so a
-// template can embed scaled or trainably pre-scaled inputs; a ParamBlock converts to one.
+/// @file
+/// Templates: functions that append a standard sequence of ops to a circuit, with PennyLane's
+/// (and, for EfficientSU2 / RealAmplitudes, Qiskit's) definitions. Feature lists are Exprs, so a
+/// template can embed scaled or trainably pre-scaled inputs; a ParamBlock converts to one.
 #pragma once
 
 #include <utility>

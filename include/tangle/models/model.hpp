@@ -1,4 +1,5 @@
-// The model zoo: each published model, its default configuration and the paper's numbers.
+/// @file
+/// The model zoo: each published model, its default configuration and the paper's numbers.
 #pragma once
 
 #include <torch/torch.h>
@@ -11,11 +12,14 @@
 
 namespace tangle::models {
 
+/// The JSON type of model configurations (nlohmann::json).
 using Json = nlohmann::json;
 
 /// A classifier: classical and quantum layers in one torch module, [B, ...] -> [B, classes] logits.
 class Model : public ::torch::nn::Module {
  public:
+  /// Logits [B, n_classes] for a batch `x` [B, ...] of preprocessed samples (DataShape's sample
+  /// shape), in the model's dtype.
   virtual ::torch::Tensor forward(const ::torch::Tensor& x) = 0;
   /// Its quantum circuits as text (what `tangle draw MODEL` prints).
   virtual std::string draw() const = 0;
@@ -30,31 +34,33 @@ class Model : public ::torch::nn::Module {
 
 /// What a model is built for: the shape of one preprocessed sample and the number of classes.
 struct DataShape {
-  std::vector<std::int64_t> sample_shape;
-  std::int64_t n_classes = 0;
+  std::vector<std::int64_t> sample_shape;  ///< one sample's shape, without the batch dimension
+  std::int64_t n_classes = 0;              ///< number of classes (the width of the logits)
 };
 
 /// A number a paper reports, for docs/results.md and `tangle models`.
 struct PaperNumber {
-  std::string dataset;
-  double accuracy = 0.0;  // percent
-  std::string note;
+  std::string dataset;    ///< the data and setting the paper reports on
+  double accuracy = 0.0;  ///< test accuracy, percent
+  std::string note;       ///< how the number was obtained (e.g. mean of 5 runs, final epoch)
 };
 
 /// Where the training data comes from, which decides a model's default preprocessing.
 enum class DataKind { Digits, Mnist, Table };
 
+/// A zoo entry: how to name, configure and build a model, and what its paper reports.
 struct ModelSpec {
-  std::string name;
-  std::string summary;  // one line
-  std::string paper;    // authors, title, reference
+  std::string name;     ///< the name `tangle train --model` takes
+  std::string summary;  ///< one line
+  std::string paper;    ///< authors, title, reference
   /// The default configuration for a data kind: {"model": {...}, "preprocess": [...], "train": {...}}.
   std::function<Json(DataKind)> defaults;
+  /// A new model from the "model" section of a configuration, for data of this shape.
   std::function<std::shared_ptr<Model>(const Json& model_config, const DataShape& shape)> build;
   /// Every key of the "model" section the builder reads (the defaults give most of them a
   /// value): `tangle train --set model.KEY=...` with any other key is refused as a typo.
   std::vector<std::string> model_keys;
-  std::vector<PaperNumber> paper_numbers;
+  std::vector<PaperNumber> paper_numbers;  ///< the paper's reported accuracies
 };
 
 /// Every registered model, in a fixed order.

@@ -1,4 +1,5 @@
-// Finite-shot estimates from a seeded generator: what hardware would return.
+/// @file
+/// Finite-shot estimates from a seeded generator: what hardware would return.
 #pragma once
 
 #include <cstdint>

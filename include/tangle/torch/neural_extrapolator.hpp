@@ -1,7 +1,8 @@
-// The neural zero-noise extrapolator of "Enhancing Quantum Variational Algorithms with Zero Noise
-// Extrapolation via Neural Networks": a small feed-forward network fitted to (noise level,
-// expectation) pairs and read at noise level 0, as an algo::Extrapolation usable by algo::zne,
-// VQE and `tangle vqe --extrapolation nn`.
+/// @file
+/// The neural zero-noise extrapolator of "Enhancing Quantum Variational Algorithms with Zero Noise
+/// Extrapolation via Neural Networks": a small feed-forward network fitted to (noise level,
+/// expectation) pairs and read at noise level 0, as an algo::Extrapolation usable by algo::zne,
+/// VQE and `tangle vqe --extrapolation nn`.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +12,15 @@
 
 namespace tangle::torch {
 
+/// The network and the fit of neural_extrapolation().
 struct NeuralExtrapolatorOptions {
-  std::vector<int> hidden = {16, 16};  // tanh layers
-  int epochs = 1500;                   // full-batch Adam steps
-  double lr = 0.01;
-  double weight_decay = 1e-4;
-  // Seeds the initial weights. Not a promise of identical last bits: LibTorch's CPU kernels do
-  // not give one, and Adam on a nonconvex fit of a few points amplifies a last-bit difference to
-  // about 1e-3 in the extrapolated value.
+  std::vector<int> hidden = {16, 16};  ///< widths of the tanh hidden layers
+  int epochs = 1500;                   ///< full-batch Adam steps
+  double lr = 0.01;                    ///< Adam's learning rate
+  double weight_decay = 1e-4;          ///< Adam's weight decay (L2 on the network's weights)
+  /// Seeds the initial weights. Not a promise of identical last bits: LibTorch's CPU kernels do
+  /// not give one, and Adam on a nonconvex fit of a few points amplifies a last-bit difference to
+  /// about 1e-3 in the extrapolated value.
   std::uint64_t seed = 0;
 };
 

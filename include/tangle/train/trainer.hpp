@@ -1,11 +1,14 @@
-// Training and evaluation of zoo models, with a run directory:
-//   config.json     everything needed to rerun (model, data, preprocessing, training options)
-//   metrics.jsonl   one line per epoch: losses, accuracies, learning rate, seconds
-//   checkpoint.pt   the latest state (model, optimizer, preprocessing, progress), written
-//                   atomically (temporary file, then rename); --resume continues from it
-//   best.pt         the model with the best validation accuracy so far
-//   summary.json    the final test accuracy, per-class accuracy, confusion matrix, timings
-//   circuit.txt     the model's circuits; loss.png, accuracy.png, confusion.png, circuit.png
+/// @file
+/// Training and evaluation of zoo models, with a run directory:
+/// @verbatim
+///   config.json     everything needed to rerun (model, data, preprocessing, training options)
+///   metrics.jsonl   one line per epoch: losses, accuracies, learning rate, seconds
+///   checkpoint.pt   the latest state (model, optimizer, preprocessing, progress), written
+///                   atomically (temporary file, then rename); --resume continues from it
+///   best.pt         the model with the best validation accuracy so far
+///   summary.json    the final test accuracy, per-class accuracy, confusion matrix, timings
+///   circuit.txt     the model's circuits; loss.png, accuracy.png, confusion.png, circuit.png
+/// @endverbatim
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,57 +21,64 @@
 
 namespace tangle::train {
 
+/// The JSON type of run configurations and results (nlohmann::json).
 using Json = nlohmann::json;
 
 /// Where data comes from: a built-in set by name, or a path (an IDX folder or a CSV file).
 struct DataSource {
-  std::string dataset;  // e.g. "digits"
-  std::string path;
-  data::CsvColumns columns;  // a CSV with a header of names: the label and feature columns
+  std::string dataset;  ///< a data::builtin() name, e.g. "digits" (empty and no path: "digits")
+  std::string path;     ///< an IDX folder or a CSV file; give either this or `dataset`
+  /// A CSV with a header of column names: the label and feature columns (data.label, data.features).
+  data::CsvColumns columns;
 };
 
+/// A loaded source: its train and test splits and what kind of data it is.
 struct LoadedData {
-  data::Split split;          // raw train and test splits
-  models::DataKind kind;
-  std::string description;
+  data::Split split;          ///< raw train and test splits
+  models::DataKind kind;      ///< decides the model's default preprocessing
+  std::string description;    ///< for logs: "built-in digits", "IDX folder DIR", "CSV file F"
 };
 
 /// Loads a source; sets without their own test split are split with a fixed seed, so every run
 /// (and `tangle eval`) sees the same test rows.
 LoadedData load_data(const DataSource& source, double test_fraction);
 
+/// What train() should run: a zoo model, configuration overrides, data, and the run directory.
 struct RunRequest {
-  std::string model;
-  Json overrides = Json::object();  // merged over the model's defaults: {"model": {..}, "train": {..}, ...}
-  DataSource data;
-  std::string out_dir;     // a new run directory (must not exist or be empty); "" = runs/<model>-<time>
-  std::string resume_dir;  // continue this run instead
-  bool progress = true;    // print progress (a bar on a terminal, plain lines otherwise)
-  std::string command_line;
+  std::string model;  ///< a zoo model name (models::find_model)
+  Json overrides = Json::object();  ///< merged over the model's defaults: {"model": {..}, "train": {..}, ...}
+  DataSource data;    ///< the training data
+  std::string out_dir;     ///< a new run directory (must not exist or be empty); "" = `runs/<model>-<time>`
+  std::string resume_dir;  ///< continue this run instead
+  bool progress = true;    ///< print progress (a bar on a terminal, plain lines otherwise)
+  std::string command_line;  ///< recorded in config.json as "command"
 };
 
+/// How a run ended (summary.json has more). Accuracies are fractions in [0, 1].
 struct RunSummary {
-  std::string run_dir;
-  bool interrupted = false;
-  int epochs_done = 0;
-  int best_epoch = 0;
-  double best_val_accuracy = 0.0;
-  double test_accuracy = 0.0;
-  double seconds = 0.0;
-  std::string plots;  // what happened to the plots
+  std::string run_dir;              ///< the run directory
+  bool interrupted = false;         ///< stopped by request_stop() (Ctrl-C) before the last epoch
+  int epochs_done = 0;              ///< epochs completed, resumed ones included
+  int best_epoch = 0;               ///< 1-based epoch of the best validation accuracy
+  double best_val_accuracy = 0.0;   ///< the best validation accuracy
+  double test_accuracy = 0.0;       ///< test accuracy of the best model
+  double seconds = 0.0;             ///< training time, resumed runs included
+  std::string plots;  ///< what happened to the plots
 };
 
 /// Trains (or resumes) a run. Ctrl-C finishes the current step, saves a checkpoint and returns
 /// with `interrupted` set.
 RunSummary train(const RunRequest& request);
 
+/// A run's model scored on a test set. Accuracies are fractions in [0, 1].
 struct EvalResult {
-  std::string data;
-  std::int64_t samples = 0;
-  double accuracy = 0.0;
-  std::vector<double> per_class_accuracy;
-  std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
-  std::vector<std::string> class_names;
+  std::string data;                     ///< the data scored, e.g. "built-in digits (test split)"
+  std::int64_t samples = 0;             ///< test samples
+  double accuracy = 0.0;                ///< fraction predicted correctly
+  std::vector<double> per_class_accuracy;  ///< per true class (0 for a class without samples)
+  std::vector<std::vector<std::int64_t>> confusion;  ///< counts, [true][predicted]
+  std::vector<std::string> class_names;  ///< class c is class_names[c]
+  /// {"data", "samples", "accuracy", "per_class_accuracy", "class_names", "confusion"}.
   Json to_json() const;
 };
 
