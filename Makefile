@@ -22,9 +22,11 @@ demo: build
 	$(BUILD)/tangle train --model hybrid
 	@echo "compare runs: $(BUILD)/tangle report runs/ -o report.html"
 
-# Every suite, then the core tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every suite, the API reference (warnings are errors), then the core tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) docs
 	$(MAKE) test-asan
 
 test-asan: bootstrap

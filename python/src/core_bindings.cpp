@@ -867,7 +867,7 @@ PYBIND11_MODULE(_tangle, m) {
         QasmCircuit q = read_qasm(text);
         return py::make_tuple(std::move(q.circuit), std::move(q.measured));
       },
-      "text"_a);
+      "text"_a, "(circuit, measured qubits) from OpenQASM 2.0 text; see tangle.read_qasm.");
 
   bind_torch(m);
   bind_algo(m);
