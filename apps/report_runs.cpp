@@ -158,7 +158,10 @@ void read_summary(const Json& summary, RunRecord& r) {
 void read_metrics(const fs::path& file, RunRecord& r) {
   std::error_code ec;
   if (!fs::exists(file, ec)) return;
-  std::istringstream lines(read_text(file));
+  const std::string text = read_text(file);
+  // A process killed while appending may leave a last line without its newline: it is skipped.
+  const bool whole = text.empty() || text.back() == '\n';
+  std::istringstream lines(text);
   std::string line;
   const char* x_key = r.vqe ? "iteration" : "epoch";
   const std::vector<const char*> keys = r.vqe ? std::vector<const char*>{"energy"}
@@ -172,6 +175,7 @@ void read_metrics(const fs::path& file, RunRecord& r) {
     try {
       j = Json::parse(line);
     } catch (const Json::parse_error& e) {
+      if (!whole && lines.peek() == std::char_traits<char>::eof()) break;
       throw BadRun(where + ": " + parse_problem(e, false));
     }
     const Fields m(j, where);

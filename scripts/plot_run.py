@@ -39,7 +39,10 @@ def main(run_dir):
         return 3
 
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+        lines = f.read().split("\n")
+    # The last element is "" after a final newline; without one it is a line a killed writer left
+    # incomplete, which is skipped.
+    rows = [json.loads(line) for line in lines[:-1] if line.strip()]
     with open(os.path.join(run_dir, "config.json")) as f:
         config = json.load(f)
     if config.get("command") == "vqe":

@@ -67,7 +67,8 @@ struct RunSummary {
 };
 
 /// Trains (or resumes) a run. Ctrl-C finishes the current step, saves a checkpoint and returns
-/// with `interrupted` set.
+/// with `interrupted` set. The run directory is locked (flock on DIR/.lock) while it trains: a
+/// second train() into it throws ValueError naming the process that holds it.
 RunSummary train(const RunRequest& request);
 
 /// A run's model scored on a test set. Accuracies are fractions in [0, 1].
@@ -102,8 +103,10 @@ void check_run_config(const Json& run);
 /// Asks a running train() to stop after the current step (what the SIGINT handler calls).
 void request_stop();
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
-/// On failure the previous file is untouched and the temporary file removed.
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename, fsync
+/// of the folder, so that a crash leaves the old file or the new one, whole. On failure
+/// (RuntimeError naming the file and the OS error, e.g. "No space left on device") the previous
+/// file is untouched and the temporary file removed.
 void atomic_write(const std::string& path, const std::string& bytes);
 
 /// Draws a run directory's plots with scripts/plot_run.py (TANGLE_PLOT_PYTHON, TANGLE_PLOT_SCRIPT
