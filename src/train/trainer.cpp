@@ -1,17 +1,11 @@
 #include "tangle/train/trainer.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +16,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "progress.hpp"
+#include "run_files.hpp"
 #include "tangle/core/error.hpp"
 #include "tangle/core/random.hpp"
 #include "tangle/train/pipeline.hpp"
@@ -79,12 +74,6 @@ void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const
   }
 }
 
-void check_run_directory(const std::string& dir) {
-  TANGLE_CHECK(fs::exists(dir), "run directory ", dir, " does not exist");
-  TANGLE_CHECK(fs::is_directory(dir), dir, " is a file, not a run directory (a run directory holds config.json, "
-               "checkpoint.pt, metrics.jsonl)");
-}
-
 // The "data" section of a run's configuration: a built-in set or a path, and for a CSV with a
 // header of names the chosen columns ("label": NAME, "features": [NAMES] or "a,b").
 Json data_config(const DataSource& source) {
@@ -122,22 +111,6 @@ data::CsvColumns columns_of(const Json& d) {
 
 DataSource source_of(const Json& d) {
   return {d.value("dataset", ""), d.value("path", ""), columns_of(d)};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuntimeError(detail::concat("cannot read ", path));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Json read_json(const std::string& path) {
-  try {
-    return Json::parse(read_file(path));
-  } catch (const Json::parse_error& e) {
-    throw ValueError(detail::concat(path, ": not valid JSON: ", e.what()));
-  }
 }
 
 std::string timestamp() {
@@ -359,116 +332,6 @@ State load_checkpoint(const std::string& path, models::Model& model, Pipeline& p
   return st;
 }
 
-// Writes all of `bytes` to `fd` and fsyncs it; returns 0 or the errno of the first failure.
-int write_all(int fd, const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return w < 0 ? errno : EIO;
-    done += static_cast<std::size_t>(w);
-  }
-  return ::fsync(fd) == 0 ? 0 : errno;
-}
-
-// fsync(2) of a folder, so that a rename or a new file in it survives a crash. Best effort where
-// the file system cannot sync folders (EINVAL); an I/O error is reported.
-void sync_directory(const fs::path& dir) {
-  const std::string name = dir.empty() ? std::string(".") : dir.string();
-  const int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  const int rc = ::fsync(fd), err = errno;
-  ::close(fd);
-  if (rc != 0 && err == EIO) throw RuntimeError(detail::concat("cannot sync folder ", name, ": ", std::strerror(err)));
-}
-
-// Keeps the first `epochs` complete lines of metrics.jsonl: a run killed between writing a line and
-// its checkpoint would otherwise repeat an epoch, and one killed during a write may leave a last
-// line without its newline. The file then holds one line per epoch the checkpoint records.
-void truncate_metrics(const std::string& path, std::int64_t epochs) {
-  if (!fs::exists(path)) return;
-  const std::string text = read_file(path);
-  std::size_t end = 0;
-  for (std::int64_t n = 0; n < epochs; ++n) {
-    const std::size_t newline = text.find('\n', end);
-    if (newline == std::string::npos) break;
-    end = newline + 1;
-  }
-  if (end != text.size()) atomic_write(path, text.substr(0, end));
-}
-
-// Appends one line with a single write(2) and fsyncs it, so that it is on disk before the
-// checkpoint that counts its epoch. A failed write is cut back off: the file ends with whole lines.
-void append_line(const std::string& path, const std::string& line) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw RuntimeError(detail::concat("cannot write ", path, ": ", std::strerror(errno)));
-  struct stat before {};
-  const bool sized = ::fstat(fd, &before) == 0;
-  const std::string text = line + "\n";
-  int err = write_all(fd, text);
-  if (err != 0 && sized) (void)::ftruncate(fd, before.st_size);
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) throw RuntimeError(detail::concat("cannot write ", path, ": ", std::strerror(err)));
-  if (sized && before.st_size == 0) sync_directory(fs::path(path).parent_path());
-}
-
-// The lock file of a run directory. flock(2) on it marks the directory as being trained; the kernel
-// releases it when the process ends in any way (SIGKILL too), so a lock is never left stale.
-constexpr const char* kLockFile = ".lock";
-
-class RunLock {
- public:
-  RunLock() = default;
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-  ~RunLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool held() const { return fd_ >= 0; }
-
-  // Locks `dir` (which exists) or throws ValueError naming the process that holds it. Then
-  // removes temporary files left by a killed writer (no other process writes here now).
-  void acquire(const std::string& dir) {
-    const std::string path = dir + "/" + kLockFile;
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw RuntimeError(detail::concat("cannot open the lock file ", path, ": ", std::strerror(errno)));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int err = errno;
-      char buffer[32] = {};
-      const ssize_t got = ::pread(fd, buffer, sizeof buffer - 1, 0);
-      ::close(fd);
-      if (err != EWOULDBLOCK) throw RuntimeError(detail::concat("cannot lock ", path, ": ", std::strerror(err)));
-      std::string pid = got > 0 ? std::string(buffer, static_cast<std::size_t>(got)) : "";
-      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-      throw ValueError(detail::concat("run directory ", dir, " is in use by another tangle process",
-                                      pid.empty() ? std::string() : " (pid " + pid + ")",
-                                      "; wait for it or train into another --out"));
-    }
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-      const int err = errno;
-      ::close(fd);
-      throw RuntimeError(detail::concat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    fd_ = fd;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.size() > 1 && name[0] == '.' && name.find(".tmp") != std::string::npos) fs::remove(entry.path(), ec);
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// True when `dir` holds nothing but (possibly) its lock file.
-bool empty_but_lock(const std::string& dir) {
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename() != kLockFile) return false;
-  return true;
-}
-
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int64_t epoch) {
   std::vector<std::int64_t> order(static_cast<size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
@@ -528,29 +391,6 @@ std::string make_plots(const std::string& run_dir, const std::string& produced) 
 
 
 void request_stop() { g_stop.store(true); }
-
-void atomic_write(const std::string& path, const std::string& bytes) {
-  const fs::path target(path);
-  std::string name = ".";  // appended piecewise: GCC 12 warns falsely about "." + string
-  name += target.filename().string();
-  name += ".tmp" + std::to_string(::getpid());
-  const std::string tmp = (target.parent_path() / name).string();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw RuntimeError(detail::concat("cannot write ", path, ": cannot create ", tmp, ": ", std::strerror(errno),
-                                      " (the previous file, if any, is unchanged)"));
-  }
-  // The data reaches the disk before the rename makes it the file: a crash leaves the old or the new file whole.
-  int err = write_all(fd, bytes);
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    std::remove(tmp.c_str());
-    throw RuntimeError(
-        detail::concat("cannot write ", path, ": ", std::strerror(err), " (the previous file, if any, is unchanged)"));
-  }
-  sync_directory(target.parent_path());  // the rename itself
-}
 
 LoadedData load_data(const DataSource& source, double test_fraction) {
   TANGLE_CHECK(source.dataset.empty() || source.path.empty(), "give a data set name or a data path, not both");
