@@ -337,8 +337,7 @@ Table parse_named_csv(const std::vector<std::string_view>& header, NextLine&& ne
     if (std::count(names.begin(), names.end() - 1, names.back()) > 0)
       throw ValueError(concat(source, ": line 1, column ", i + 1, ": duplicate column name ", show(names.back())));
   }
-  std::string all;
-  for (const std::string& n : names) all += concat(all.empty() ? "" : ", ", n);
+  const std::string all = tangle::detail::join(names);
   auto column = [&](const std::string& name, const char* what) {
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end())
@@ -466,8 +465,7 @@ Table parse_csv(std::string_view text, const std::string& source, const CsvColum
   if (header) {
     if (n_features < 1) throw ValueError(concat(source, ": line ", line_no, ": the header declares 0 features"));
     for (std::size_t i = 2; i < fields.size(); ++i) {
-      std::string_view name = fields[i];
-      if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+      const std::string name = unquoted(fields[i]);
       if (name.empty()) {
         throw ValueError(concat(source, ": line ", line_no, ", column ", i + 1, ": empty class name in the header"));
       }

@@ -48,19 +48,13 @@ Json merge(Json base, const Json& over) {
 // Keys a user may set that the defaults leave out (read with a fallback by the trainer).
 const std::vector<std::string> kOptionalTrainKeys = {"momentum", "clip_mode"};
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // A key that neither the defaults nor any reader knows is a typo (`--set model.layer=4` would
 // otherwise train with the default layers): refuse it, naming the keys that are valid there.
 void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const Json& overrides) {
   const std::vector<std::string> sections = {"model", "train", "preprocess", "noise", "run", "data"};
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     if (std::find(sections.begin(), sections.end(), it.key()) == sections.end())
-      throw ValueError(detail::concat("unknown configuration section \"", it.key(), "\" (known: ", joined(sections), ")"));
+      throw ValueError(detail::concat("unknown configuration section \"", it.key(), "\" (known: ", detail::join(sections), ")"));
     if (it.key() != "model" && it.key() != "train") continue;  // noise, run and data check their own keys
     std::vector<std::string> known = it.key() == "model" ? spec.model_keys : kOptionalTrainKeys;
     for (auto d = defaults[it.key()].begin(); d != defaults[it.key()].end(); ++d)
@@ -70,7 +64,7 @@ void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const
       if (std::find(known.begin(), known.end(), k.key()) == known.end())
         throw ValueError(detail::concat("unknown configuration key ", it.key(), ".", k.key(),
                                         it.key() == "model" ? " for model " + spec.name : std::string(),
-                                        " (known: ", joined(known), ")"));
+                                        " (known: ", detail::join(known), ")"));
   }
 }
 
