@@ -26,28 +26,6 @@ struct EvalArgs {
   bool json = false;
 };
 
-// "train.lr=0.05" or "model.layers=4": the value is parsed as JSON when it can be, else a string.
-void apply_set(train::Json& overrides, const std::string& item) {
-  const auto eq = item.find('=');
-  TANGLE_CHECK(eq != std::string::npos && eq > 0, "--set ", item, ": expected KEY=VALUE, e.g. model.layers=4");
-  const std::string key = item.substr(0, eq), text = item.substr(eq + 1);
-  train::Json value = train::Json::parse(text, nullptr, false);
-  if (value.is_discarded()) value = text;
-  train::Json* node = &overrides;
-  std::size_t start = 0;
-  for (;;) {
-    const auto dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    TANGLE_CHECK(!part.empty(), "--set ", item, ": empty key part");
-    if (dot == std::string::npos) {
-      (*node)[part] = value;
-      break;
-    }
-    node = &(*node)[part];
-    start = dot + 1;
-  }
-}
-
 // A noise model file (NoiseModel's JSON form), checked here so that errors name the file.
 train::Json read_noise_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -59,7 +37,7 @@ train::Json read_noise_model(const std::string& path) {
   } catch (const ValueError& e) {
     throw ValueError(detail::concat("--noise ", path, ": ", e.what()));
   }
-  return train::Json::parse(text.str());
+  return train::Json::parse(text.str());  // from_json above accepted the same text
 }
 
 void on_sigint(int) {
@@ -86,7 +64,7 @@ int run_train(const TrainArgs& a, const std::string& command_line) {
   if (a.threads >= 0) o["train"]["threads"] = a.threads;
   if (!a.precision.empty()) o["train"]["precision"] = a.precision;
   if (!a.noise.empty()) o["noise"] = read_noise_model(a.noise);
-  for (const std::string& s : a.set) apply_set(o, s);
+  for (const std::string& s : a.set) train::apply_override(o, s);
   if (o.empty()) o = train::Json::object();
 
   std::signal(SIGINT, on_sigint);

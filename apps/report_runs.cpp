@@ -106,6 +106,8 @@ Json read_json(const fs::path& file) {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw BadRun(file.filename().string() + ": " + parse_problem(e, true));
+  } catch (const Json::exception& e) {  // a number past double's range
+    throw BadRun(file.filename().string() + ": " + e.what());
   }
 }
 
@@ -177,6 +179,8 @@ void read_metrics(const fs::path& file, RunRecord& r) {
     } catch (const Json::parse_error& e) {
       if (!whole && lines.peek() == std::char_traits<char>::eof()) break;
       throw BadRun(where + ": " + parse_problem(e, false));
+    } catch (const Json::exception& e) {  // a number past double's range
+      throw BadRun(where + ": " + e.what());
     }
     const Fields m(j, where);
     ++rows;

@@ -1,7 +1,8 @@
 // Python bindings of the core: names bind one-to-one to the C++ API, and this file only converts
 // (strings <-> enums, numpy <-> buffers, shapes); defaults and conveniences live in python/tangle.
 // Errors: tangle::ValueError derives from std::invalid_argument, which pybind11 raises as
-// ValueError; every other std::exception (tangle::RuntimeError included) arrives as RuntimeError.
+// ValueError; tangle::MemoryError is raised as MemoryError (a translator below); every other
+// std::exception (tangle::RuntimeError included) arrives as RuntimeError.
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
 #include <pybind11/operators.h>
@@ -218,6 +219,14 @@ using namespace tangle::python;    // NOLINT
 PYBIND11_MODULE(_tangle, m) {
   m.doc() = "tangle's C++ core (see the tangle package for the documented Python API)";
   constexpr auto chain = py::return_value_policy::reference;  // methods returning *this give back self
+  // A run refused for its memory estimate is Python's MemoryError, not a RuntimeError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const tangle::MemoryError& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    }
+  });
   bind_noise(m);  // first: Program's default noise model is converted when Program is bound
 
   // --- options ---------------------------------------------------------------------------------

@@ -272,5 +272,10 @@ def test_bad_arguments_raise_value_errors_with_clear_messages():
 def test_other_failures_raise_runtime_error():
     c = small_circuit()
     prog = c.program(OBS)
-    with pytest.raises(RuntimeError, match="bytes"):
+    with pytest.raises(MemoryError, match=r"simulating 3 qubits .* needs [0-9.]+ KiB but the memory limit is 1 B"):
         tg._tangle.forward(prog, np.zeros((4, 3)), c.initial_weights(0), tg.RunOptions(memory_limit=1))
+    # Without a limit, the machine's available memory: refused before anything is allocated.
+    big = tg.Circuit(36)
+    big.h(0)
+    with pytest.raises(MemoryError, match=r"simulating 36 qubits .* needs [0-9.]+ (TiB|GiB) but only [0-9.]+ \w+ are available"):
+        big.expval(tg.Z(0))

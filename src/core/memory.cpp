@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -33,15 +34,28 @@ void* allocate_aligned(std::size_t bytes) {
 
 void free_aligned(void* p) { std::free(p); }
 
+std::string format_bytes(std::uint64_t bytes) {
+  static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 6) {
+    v /= 1024.0;
+    ++u;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return text;
+}
+
 void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what) {
   // Small requests skip reading /proc/meminfo: they cannot matter, and calls must stay cheap.
   if (limit == 0 && bytes < (std::uint64_t{64} << 20)) return;
   const std::uint64_t available = limit != 0 ? limit : available_memory_bytes();
   if (available == 0) return;  // unknown: let the allocator decide
   if (bytes > available) {
-    throw RuntimeError(detail::concat(what, " needs ", bytes, " bytes (", bytes / (1024.0 * 1024.0 * 1024.0),
-                                      " GiB) but only ", available, " bytes are ",
-                                      limit != 0 ? "allowed by the memory limit" : "available"));
+    throw MemoryError(detail::concat(what, " needs ", format_bytes(bytes), " but ",
+                                     limit != 0 ? "the memory limit is " : "only ", format_bytes(available),
+                                     limit != 0 ? "" : " are available"));
   }
 }
 

@@ -484,8 +484,12 @@ std::string to_qasm(const Circuit& circuit, const std::vector<double>& weights, 
                    gate_info(op.gate).name, ") is ", v);
       th.push_back(v);
     }
+    if (op.gate == Gate::Reset) {  // OpenQASM 2.0's own `reset` statement
+      out.gate("reset", {}, {op.wires[0]});
+      continue;
+    }
     if (is_channel(op.gate)) {
-      // OpenQASM 2.0 has no channels: say so where the channel was, never drop it silently.
+      // OpenQASM 2.0 has no other channels: say so where the channel was, never drop it silently.
       std::ostringstream note;
       note.precision(12);
       note << "channel " << gate_info(op.gate).name << "(";

@@ -208,6 +208,8 @@ NoiseModel NoiseModel::from_json(std::string_view text) {
     root = Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw ValueError(detail::concat(kPrefix, "not valid JSON at byte ", e.byte, ": ", e.what()));
+  } catch (const Json::exception& e) {  // a number past double's range (found by fuzz_noise_model)
+    throw ValueError(detail::concat(kPrefix, "not valid JSON: ", e.what()));
   }
   check_keys(root, "the top level", {"rules", "readout", "scale"});
   NoiseModel model;

@@ -93,13 +93,21 @@ inline IV<Real> xor_index(int mask) {
   for (int l = 0; l < L<Real>; ++l) idx[l] = l ^ mask;
   return idx;
 }
+// GCC's variable shuffle; clang (the sanitizer and fuzzing builds) has only constant shuffles,
+// so there the lanes are read one by one (correct, not fast: those builds check, they do not time).
 template <typename Real>
 inline V<Real> permute(V<Real> v, IV<Real> idx) {
+#if defined(__clang__)
+  V<Real> r;
+  for (int l = 0; l < L<Real>; ++l) r[l] = v[idx[l] & (L<Real> - 1)];
+  return r;
+#else
   return __builtin_shuffle(v, idx);
+#endif
 }
 template <typename Real>
 inline CV<Real> permute(CV<Real> v, IV<Real> idx) {
-  return {__builtin_shuffle(v.re, idx), __builtin_shuffle(v.im, idx)};
+  return {permute<Real>(v.re, idx), permute<Real>(v.im, idx)};
 }
 
 // Coefficient (o, i, p) of a matrix, as a complex vector.

@@ -1,6 +1,8 @@
 // The files of a run directory (run_files.hpp): durable writes, metrics lines, the run lock.
 #include "run_files.hpp"
 
+#include <zlib.h>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -63,8 +65,54 @@ std::string read_file(const std::string& path) {
 Json read_json(const std::string& path) {
   try {
     return Json::parse(read_file(path));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers past double's range
     throw ValueError(detail::concat(path, ": not valid JSON: ", e.what()));
+  }
+}
+
+namespace {
+std::uint32_t le(const std::string& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+}  // namespace
+
+void check_archive(const std::string& path, const std::string& b) {
+  auto damaged = [&](const std::string& why) {
+    return RuntimeError(detail::concat(path, ": not a readable checkpoint or model file (", why, ")"));
+  };
+  // The end-of-central-directory record: the last "PK\5\6" with a whole record after it.
+  const std::size_t min_end = 22;
+  if (b.size() < min_end) throw damaged("too short for a zip archive");
+  std::size_t end = std::string::npos;
+  for (std::size_t at = b.size() - min_end + 1; at-- > 0 && b.size() - at <= min_end + 65535;)
+    if (b.compare(at, 4, "PK\x05\x06") == 0) {
+      end = at;
+      break;
+    }
+  if (end == std::string::npos) throw damaged("no zip directory at its end; the file is truncated or not an archive");
+  const std::uint32_t entries = le(b, end + 10, 2), dir_size = le(b, end + 12, 4), dir_at = le(b, end + 16, 4);
+  if (entries == 0xFFFF || dir_size == 0xFFFFFFFFu || dir_at == 0xFFFFFFFFu) return;  // zip64: not checked
+  if (std::uint64_t{dir_at} + dir_size > end) throw damaged("its zip directory lies outside the file");
+  std::size_t at = dir_at;
+  for (std::uint32_t e = 0; e < entries; ++e) {
+    if (at + 46 > end || b.compare(at, 4, "PK\x01\x02") != 0) throw damaged(detail::concat("zip directory entry ", e, " is damaged"));
+    const std::uint32_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), packed = le(b, at + 20, 4),
+                        size = le(b, at + 24, 4), name_len = le(b, at + 28, 2), extra = le(b, at + 30, 2),
+                        comment = le(b, at + 32, 2), local = le(b, at + 42, 4);
+    if (at + 46 + name_len > end) throw damaged(detail::concat("zip directory entry ", e, " is damaged"));
+    const std::string name = b.substr(at + 46, name_len);
+    at += 46 + std::size_t{name_len} + extra + comment;
+    if (size == 0xFFFFFFFFu || packed == 0xFFFFFFFFu || local == 0xFFFFFFFFu) continue;  // zip64 record
+    if (method != 0) continue;  // LibTorch stores records uncompressed; others are LibTorch's to judge
+    if (std::uint64_t{local} + 30 > b.size() || b.compare(local, 4, "PK\x03\x04") != 0)
+      throw damaged("record " + name + " is missing");
+    const std::uint64_t data = std::uint64_t{local} + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
+    if (packed != size || data + size > b.size()) throw damaged("record " + name + " is truncated");
+    const auto* p = reinterpret_cast<const Bytef*>(b.data() + data);
+    if (static_cast<std::uint32_t>(::crc32(0L, p, size)) != crc)
+      throw damaged("record " + name + " does not match its checksum");
   }
 }
 

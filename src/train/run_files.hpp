@@ -18,6 +18,12 @@ std::string read_file(const std::string& path);
 /// ValueError naming the file when it is not valid JSON.
 Json read_json(const std::string& path);
 
+/// Checks a checkpoint or model file (a LibTorch archive: a zip of stored records) against the
+/// CRC-32 of every record before LibTorch reads it. LibTorch's reader skips these checks, and a
+/// damaged length inside a record then asks it for gigabytes; a damaged file is refused here
+/// (RuntimeError naming the file and the record). Archives past zip's 4 GiB fields are not checked.
+void check_archive(const std::string& path, const std::string& bytes);
+
 /// fsync(2) of a folder, so that a rename or a new file in it survives a crash (best effort where
 /// the file system cannot sync folders; an I/O error is a RuntimeError).
 void sync_directory(const std::filesystem::path& dir);

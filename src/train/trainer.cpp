@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -48,6 +49,88 @@ Json merge(Json base, const Json& over) {
 // Keys a user may set that the defaults leave out (read with a fallback by the trainer).
 const std::vector<std::string> kOptionalTrainKeys = {"momentum", "clip_mode"};
 
+// JSON kinds a configuration value may have, for messages and checks.
+const char* kind_name(const Json& v) {
+  if (v.is_boolean()) return "a boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "an integer";
+  if (v.is_number()) return "a number";
+  if (v.is_string()) return "a string";
+  if (v.is_array()) return "a list";
+  if (v.is_object()) return "a section";
+  return "null";
+}
+
+// A value set over a default must be of the default's kind: nlohmann's own error when a reader
+// later calls get<int>() on "abc" names neither the key nor the value. An integer default takes
+// only integers, a number default any number, a list default a list (of numbers if it holds numbers).
+void check_kind(const std::string& key, const Json& fallback, const Json& value) {
+  bool ok = true;
+  if (fallback.is_boolean()) ok = value.is_boolean();
+  else if (fallback.is_number_integer() || fallback.is_number_unsigned()) ok = value.is_number_integer() || value.is_number_unsigned();
+  else if (fallback.is_number()) ok = value.is_number();
+  else if (fallback.is_string()) ok = value.is_string();
+  else if (fallback.is_array()) {
+    ok = value.is_array();
+    if (ok && !fallback.empty() && fallback[0].is_number())
+      ok = std::all_of(value.begin(), value.end(), [&](const Json& e) {
+        return fallback[0].is_number_float() ? e.is_number() : (e.is_number_integer() || e.is_number_unsigned());
+      });
+  } else if (fallback.is_object()) {
+    ok = value.is_object();
+  }
+  if (ok && value.is_number_float())
+    TANGLE_CHECK(std::isfinite(value.get<double>()), key, " must be finite, not ", value.dump());
+  TANGLE_CHECK(ok, key, " must be ", fallback.is_array() && !fallback.empty() ? "a list like " : kind_name(fallback),
+               fallback.is_array() && !fallback.empty() ? fallback.dump() : std::string(), " (its default is ",
+               fallback.dump(), "), not ", value.dump());
+}
+
+// The "train" section's values, each checked before anything is built or written.
+void check_train_section(const Json& t) {
+  TANGLE_CHECK(t.is_object(), "the train section must be a JSON object, not ", t.dump());
+  auto integer = [&](const char* key, std::int64_t low, std::int64_t high) {
+    TANGLE_CHECK(t.contains(key), "train.", key, " is missing");
+    const Json& v = t[key];
+    TANGLE_CHECK(v.is_number_integer() || v.is_number_unsigned(), "train.", key, " must be an integer, not ", v.dump());
+    // Unsigned: a non-negative JSON integer, possibly past int64's range.
+    TANGLE_CHECK(v.is_number_unsigned() ? v.get<std::uint64_t>() >= static_cast<std::uint64_t>(std::max<std::int64_t>(low, 0)) &&
+                                              v.get<std::uint64_t>() <= static_cast<std::uint64_t>(high)
+                                        : v.get<std::int64_t>() >= low && v.get<std::int64_t>() <= high,
+                 "train.", key, " ", v.dump(), " must be in [", low, ", ", high, "]");
+  };
+  auto number = [&](const char* key, double low, double high, bool open_low) {
+    TANGLE_CHECK(t.contains(key), "train.", key, " is missing");
+    const Json& v = t[key];
+    TANGLE_CHECK(v.is_number(), "train.", key, " must be a number, not ", v.dump());
+    const double x = v.get<double>();
+    TANGLE_CHECK(std::isfinite(x) && (open_low ? x > low : x >= low) && x <= high, "train.", key, " ", v.dump(),
+                 " must be in ", open_low ? "(" : "[", low, ", ", high, "]");
+  };
+  auto word = [&](const char* key, const std::vector<std::string>& known) {
+    TANGLE_CHECK(t.contains(key), "train.", key, " is missing");
+    const Json& v = t[key];
+    TANGLE_CHECK(v.is_string(), "train.", key, " must be a string, not ", v.dump());
+    if (known.empty()) return;
+    TANGLE_CHECK(std::find(known.begin(), known.end(), v.get<std::string>()) != known.end(), "train.", key, " '",
+                 v.get<std::string>(), "' is not one of ", detail::join(known));
+  };
+  integer("epochs", 1, 1000000);
+  integer("batch", 1, std::int64_t{1} << 31);
+  integer("seed", 0, std::numeric_limits<std::int64_t>::max());
+  integer("threads", 0, 4096);
+  number("lr", 0.0, 1e6, true);
+  number("lr_decay", 0.0, 1.0, true);
+  number("clip", 0.0, 1e12, false);
+  number("val_fraction", 0.0, 0.9, false);
+  number("test_fraction", 0.0, 0.9, false);
+  word("loss", {"cross_entropy", "mse"});
+  word("precision", {"f32", "f64"});
+  word("optimizer", {});
+  if (t.contains("clip_mode")) word("clip_mode", {"norm", "value"});
+  if (t.contains("momentum")) number("momentum", 0.0, 1.0, false);
+}
+
+
 // A key that neither the defaults nor any reader knows is a typo (`--set model.layer=4` would
 // otherwise train with the default layers): refuse it, naming the keys that are valid there.
 void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const Json& overrides) {
@@ -55,16 +138,20 @@ void check_known_keys(const models::ModelSpec& spec, const Json& defaults, const
   for (auto it = overrides.begin(); it != overrides.end(); ++it) {
     if (std::find(sections.begin(), sections.end(), it.key()) == sections.end())
       throw ValueError(detail::concat("unknown configuration section \"", it.key(), "\" (known: ", detail::join(sections), ")"));
+    if (it.key() == "preprocess" && defaults.contains("preprocess")) check_kind("preprocess", defaults["preprocess"], *it);
     if (it.key() != "model" && it.key() != "train") continue;  // noise, run and data check their own keys
+    TANGLE_CHECK(it->is_object(), "the ", it.key(), " section must be a JSON object, not ", it->dump());
     std::vector<std::string> known = it.key() == "model" ? spec.model_keys : kOptionalTrainKeys;
     for (auto d = defaults[it.key()].begin(); d != defaults[it.key()].end(); ++d)
       if (std::find(known.begin(), known.end(), d.key()) == known.end()) known.push_back(d.key());
     std::sort(known.begin(), known.end());
-    for (auto k = it->begin(); k != it->end(); ++k)
+    for (auto k = it->begin(); k != it->end(); ++k) {
       if (std::find(known.begin(), known.end(), k.key()) == known.end())
         throw ValueError(detail::concat("unknown configuration key ", it.key(), ".", k.key(),
                                         it.key() == "model" ? " for model " + spec.name : std::string(),
                                         " (known: ", detail::join(known), ")"));
+      if (defaults[it.key()].contains(k.key())) check_kind(it.key() + "." + k.key(), defaults[it.key()][k.key()], *k);
+    }
   }
 }
 
@@ -138,6 +225,28 @@ struct Setup {
   ::torch::Dtype dtype = ::torch::kFloat32;
 };
 
+// A run's config.json as train() wrote it; a file edited by hand or damaged is refused here,
+// naming the file, rather than deep inside the model's construction.
+void check_saved_config(const Json& config, const std::string& file) {
+  try {
+    TANGLE_CHECK(config.is_object(), "not a JSON object");
+    TANGLE_CHECK(config.contains("model_name") && config["model_name"].is_string(), "no \"model_name\" string");
+    for (const char* section : {"model", "train", "data"})
+      TANGLE_CHECK(config.contains(section) && config[section].is_object(), "no \"", section, "\" section");
+    TANGLE_CHECK(!config.contains("preprocess") || config["preprocess"].is_array(), "\"preprocess\" is not a list");
+    (void)models::find_model(config["model_name"].get<std::string>());
+    check_train_section(config["train"]);
+    if (config.contains("sample_shape")) {
+      const Json& shape = config["sample_shape"];
+      TANGLE_CHECK(shape.is_array() && std::all_of(shape.begin(), shape.end(), [](const Json& n) {
+                     return n.is_number_integer() && n.get<std::int64_t>() >= 1;
+                   }), "\"sample_shape\" is not a list of positive integers");
+    }
+  } catch (const ValueError& e) {
+    throw ValueError(detail::concat(file, ": ", e.what()));
+  }
+}
+
 // Data, splits, preprocessing fitted on the training split, and the model, from a config.
 // (A resumed or evaluated run then loads its saved preprocessing state and calls reapply.)
 Setup build(const Json& config) {
@@ -170,16 +279,7 @@ Setup build(const Json& config) {
     }
   }
   ::torch::manual_seed(t.at("seed").get<std::uint64_t>());
-  Json model_config = config.at("model");
-  model_config["threads"] = threads;
-  model_config["seed"] = t.at("seed");
-  // Every quantum layer runs with the run's noise and backend (models/common.hpp, layer_options).
-  if (config.contains("noise")) model_config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
-  if (config.contains("run")) {
-    check_run_config(config["run"]);
-    model_config["run"] = config["run"];
-  }
-  s.model = s.spec->build(model_config, shape_of(s.train));
+  s.model = build_model(config, shape_of(s.train));
   s.model->to(s.dtype);
   return s;
 }
@@ -292,39 +392,92 @@ void save_checkpoint(const std::string& path, models::Model& model, const Pipeli
                }));
 }
 
+// A LibTorch exception's message without its C++ backtrace.
+std::string torch_message(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  std::string text = e.what();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text.empty() ? "an unreadable archive" : text;
+}
+
+// A tensor of a checkpoint's progress record, of the kind and length save_checkpoint() writes.
+::torch::Tensor record(::torch::serialize::InputArchive& a, const char* key, ::torch::Dtype dtype, std::int64_t length) {
+  ::torch::Tensor t;
+  a.read(key, t);
+  if (!t.defined() || t.scalar_type() != dtype || t.dim() != 1 || t.size(0) != length)
+    throw c10::Error({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                     detail::concat("the \"", key, "\" record is not ", length, " numbers of the expected type"));
+  return t;
+}
+
 State load_checkpoint(const std::string& path, models::Model& model, Pipeline& pipeline,
                       ::torch::optim::Optimizer& optimizer) {
-  ::torch::serialize::InputArchive a;
+  // LibTorch's reader raises c10::Error for a damaged archive, a missing record or a tensor of the
+  // wrong shape: each becomes one error naming the file.
   try {
-    a.load_from(path);
-  } catch (const c10::Error& e) {
-    throw RuntimeError(detail::concat(path, ": cannot read the checkpoint (", e.what_without_backtrace(), ")"));
+    const std::string bytes = read_file(path);
+    check_archive(path, bytes);
+    std::istringstream in(bytes);
+    ::torch::serialize::InputArchive a;
+    a.load_from(in);
+    ::torch::serialize::InputArchive m, p, o;
+    a.read("model", m);
+    a.read("pipeline", p);
+    a.read("optimizer", o);
+    model.load(m);
+    pipeline.load(p);
+    optimizer.load(o);
+    const ::torch::Tensor progress = record(a, "progress", ::torch::kInt64, 3);
+    const ::torch::Tensor sums = record(a, "sums", ::torch::kFloat64, 6);
+    ::torch::Tensor rng;
+    a.read("rng", rng);
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    generator.set_state(rng);
+    State st;
+    st.epoch = progress[0].item<std::int64_t>();
+    st.step = progress[1].item<std::int64_t>();
+    st.best_epoch = progress[2].item<std::int64_t>();
+    st.loss_sum = sums[0].item<double>();
+    st.correct = sums[1].item<double>();
+    st.seen = sums[2].item<double>();
+    st.best_val = sums[3].item<double>();
+    st.seconds = sums[4].item<double>();
+    st.epoch_seconds = sums[5].item<double>();
+    if (st.epoch < 0 || st.step < 0 || st.best_epoch < 0 || st.best_epoch > st.epoch)
+      throw c10::Error({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                       detail::concat("the progress record (", st.epoch, ", ", st.step, ", ", st.best_epoch,
+                                      ") is impossible"));
+    return st;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, torch::jit::ErrorReport (see load_model_file)
+    throw RuntimeError(detail::concat(path, ": cannot read the checkpoint (", torch_message(e), ")"));
   }
-  ::torch::serialize::InputArchive m, p, o;
-  a.read("model", m);
-  a.read("pipeline", p);
-  a.read("optimizer", o);
-  model.load(m);
-  pipeline.load(p);
-  optimizer.load(o);
-  ::torch::Tensor progress, sums, rng;
-  a.read("progress", progress);
-  a.read("rng", rng);
-  at::Generator generator = at::detail::getDefaultCPUGenerator();
-  generator.set_state(rng);
-  a.read("sums", sums);
-  State st;
-  st.epoch = progress[0].item<std::int64_t>();
-  st.step = progress[1].item<std::int64_t>();
-  st.best_epoch = progress[2].item<std::int64_t>();
-  st.loss_sum = sums[0].item<double>();
-  st.correct = sums[1].item<double>();
-  st.seen = sums[2].item<double>();
-  st.best_val = sums[3].item<double>();
-  st.seconds = sums[4].item<double>();
-  st.epoch_seconds = sums[5].item<double>();
-  return st;
 }
+
+}  // namespace
+
+void load_model_file(const std::string& path, models::Model& model, Pipeline& pipeline) {
+  try {
+    const std::string bytes = read_file(path);
+    check_archive(path, bytes);
+    std::istringstream in(bytes);
+    ::torch::serialize::InputArchive a, m, p;
+    a.load_from(in);
+    a.read("model", m);
+    a.read("pipeline", p);
+    model.load(m);
+    pipeline.load(p);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // c10::Error, and torch::jit::ErrorReport from the archive's type parser (found by
+    // fuzz_model_file): LibTorch's reader raises more than one kind.
+    throw RuntimeError(detail::concat(path, ": cannot read the model file (", torch_message(e), ")"));
+  }
+}
+
+namespace {
 
 std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::int64_t epoch) {
   std::vector<std::int64_t> order(static_cast<size_t>(n));
@@ -414,6 +567,102 @@ LoadedData load_data(const DataSource& source, double test_fraction) {
   return out;
 }
 
+std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape) {
+  const models::ModelSpec& spec = models::find_model(config.at("model_name").get<std::string>());
+  const Json& t = config.at("train");
+  Json model_config = config.at("model");
+  model_config["threads"] = t.at("threads");
+  model_config["seed"] = t.at("seed");
+  // Every quantum layer runs with the run's noise and backend (models/common.hpp, layer_options).
+  if (config.contains("noise")) model_config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
+  if (config.contains("run")) {
+    check_run_config(config["run"]);
+    model_config["run"] = config["run"];
+  }
+  // The builders read their keys with nlohmann's getters and size their layers with LibTorch:
+  // a value of the wrong kind or a size LibTorch refuses becomes an error naming the model.
+  try {
+    return spec.build(model_config, shape);
+  } catch (const Json::exception& e) {
+    throw ValueError(detail::concat("model ", spec.name, ": a configuration value has the wrong kind (", e.what(),
+                                    "); the model section is ", config.at("model").dump()));
+  } catch (const c10::Error& e) {
+    throw ValueError(detail::concat("model ", spec.name, " cannot be built with ", config.at("model").dump(), ": ",
+                                    e.what_without_backtrace()));
+  } catch (const ValueError& e) {
+    throw ValueError(detail::concat("model ", spec.name, " cannot be built with ", config.at("model").dump(), ": ",
+                                    e.what()));
+  }
+}
+
+void apply_override(Json& overrides, const std::string& item) {
+  const auto eq = item.find('=');
+  TANGLE_CHECK(eq != std::string::npos && eq > 0, "--set ", item, ": expected KEY=VALUE, e.g. model.layers=4");
+  TANGLE_CHECK(overrides.is_null() || overrides.is_object(), "--set ", item, ": the overrides are not a JSON object");
+  // Run files are JSON, which is UTF-8: a key or value that is not would fail when config.json is
+  // written (found by fuzz_config, as an exception from inside an error message).
+  try {
+    (void)Json(item).dump();
+  } catch (const Json::type_error&) {
+    throw ValueError(detail::concat("--set ", Json(item).dump(-1, ' ', false, Json::error_handler_t::replace),
+                                    ": not valid UTF-8 text"));
+  }
+  const std::string key = item.substr(0, eq), text = item.substr(eq + 1);
+  Json value = Json::parse(text, nullptr, false);
+  if (value.is_discarded()) value = text;
+  Json* node = &overrides;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    TANGLE_CHECK(!part.empty(), "--set ", item, ": empty key part");
+    if (dot == std::string::npos) {
+      (*node)[part] = value;
+      break;
+    }
+    Json& child = (*node)[part];
+    // `--set train.lr=1 --set train.lr.x=2`: the second cannot descend into a number.
+    TANGLE_CHECK(child.is_null() || child.is_object(), "--set ", item, ": ", key.substr(0, dot), " is already set to ",
+                 child.dump(), ", not a section");
+    node = &child;
+    start = dot + 1;
+  }
+}
+
+Json resolve_config(const RunRequest& request) {
+  TANGLE_CHECK(request.overrides.is_object(), "configuration overrides must be a JSON object, not ",
+               request.overrides.dump());
+  const models::ModelSpec& spec = models::find_model(request.model);
+  DataSource source = request.data;
+  if (request.overrides.contains("data")) {  // --set data.label=NAME, data.features=a,b
+    TANGLE_CHECK(request.overrides["data"].is_object(), "data: expected keys label and features");
+    const Json& d = request.overrides["data"];
+    TANGLE_CHECK(!d.contains("path") && !d.contains("dataset"), "give the data with --data or --dataset, not --set");
+    source.columns = columns_of(d);
+    TANGLE_CHECK(!source.path.empty(), "data.label and data.features choose columns of a CSV file given by --data");
+  }
+  models::DataKind kind = models::DataKind::Digits;
+  if (!source.path.empty()) {
+    TANGLE_CHECK(fs::exists(source.path), "data path ", source.path, " does not exist");
+    kind = fs::is_directory(source.path) ? models::DataKind::Mnist : models::DataKind::Table;
+  } else if (!source.dataset.empty() && source.dataset != "digits") {
+    kind = models::DataKind::Table;
+  }
+  const Json defaults = spec.defaults(kind);
+  check_known_keys(spec, defaults, request.overrides);
+  Json config = merge(defaults, request.overrides);
+  // Recorded resolved (shorthands expanded), so that --resume and eval rebuild the same model.
+  if (config.contains("noise")) config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
+  if (config.contains("run")) check_run_config(config["run"]);
+  config["model_name"] = spec.name;
+  source.path = source.path.empty() ? "" : fs::absolute(source.path).lexically_normal().string();
+  config["data"] = data_config(source);
+  config["command"] = request.command_line;
+  config["tangle_version"] = TANGLE_VERSION;
+  check_train_section(config.at("train"));
+  return config;
+}
+
 RunSummary train(const RunRequest& request) {
   g_stop.store(false);
   const auto wall_start = std::chrono::steady_clock::now();
@@ -428,6 +677,7 @@ RunSummary train(const RunRequest& request) {
     TANGLE_CHECK(fs::exists(dir + "/config.json") && fs::exists(dir + "/checkpoint.pt"), dir,
                  " is not a run directory with a checkpoint (config.json and checkpoint.pt are needed)");
     config = read_json(dir + "/config.json");
+    check_saved_config(config, dir + "/config.json");
     for (auto it = request.overrides.begin(); it != request.overrides.end(); ++it) {
       TANGLE_CHECK(it.key() == "train" && it->is_object(), "--resume continues a run with its own configuration; "
                    "only --epochs and --threads may change");
@@ -439,34 +689,8 @@ RunSummary train(const RunRequest& request) {
       }
     }
   } else {
+    config = resolve_config(request);
     const models::ModelSpec& spec = models::find_model(request.model);
-    DataSource source = request.data;
-    if (request.overrides.contains("data")) {  // --set data.label=NAME, data.features=a,b
-      TANGLE_CHECK(request.overrides["data"].is_object(), "data: expected keys label and features");
-      const Json& d = request.overrides["data"];
-      TANGLE_CHECK(!d.contains("path") && !d.contains("dataset"), "give the data with --data or --dataset, not --set");
-      source.columns = columns_of(d);
-      TANGLE_CHECK(!source.path.empty(), "data.label and data.features choose columns of a CSV file given by --data");
-    }
-    LoadedData probe_kind;  // the data kind decides the model's defaults
-    models::DataKind kind = models::DataKind::Digits;
-    if (!source.path.empty()) {
-      TANGLE_CHECK(fs::exists(source.path), "data path ", source.path, " does not exist");
-      kind = fs::is_directory(source.path) ? models::DataKind::Mnist : models::DataKind::Table;
-    } else if (!source.dataset.empty() && source.dataset != "digits") {
-      kind = models::DataKind::Table;
-    }
-    const Json defaults = spec.defaults(kind);
-    check_known_keys(spec, defaults, request.overrides);
-    config = merge(defaults, request.overrides);
-    // Recorded resolved (shorthands expanded), so that --resume and eval rebuild the same model.
-    if (config.contains("noise")) config["noise"] = Json::parse(noise_from_config(config["noise"]).to_json());
-    if (config.contains("run")) check_run_config(config["run"]);
-    config["model_name"] = spec.name;
-    source.path = source.path.empty() ? "" : fs::absolute(source.path).lexically_normal().string();
-    config["data"] = data_config(source);
-    config["command"] = request.command_line;
-    config["tangle_version"] = TANGLE_VERSION;
     dir = request.out_dir.empty() ? "runs/" + spec.name + "-" + timestamp() : request.out_dir;
     if (fs::exists(dir)) {
       const std::string taken = detail::concat("run directory ", dir, " already exists and is not empty; choose "
@@ -477,17 +701,12 @@ RunSummary train(const RunRequest& request) {
     }
   }
   const Json& t = config.at("train");
+  check_train_section(t);
   const std::int64_t epochs = t.at("epochs").get<std::int64_t>();
-  TANGLE_CHECK(epochs >= 1, "epochs ", epochs, " must be at least 1");
   const std::int64_t batch = t.at("batch").get<std::int64_t>();
-  TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
   const double lr0 = t.at("lr").get<double>(), decay = t.at("lr_decay").get<double>(), clip = t.at("clip").get<double>();
   const std::string clip_mode = t.value("clip_mode", "norm");
-  TANGLE_CHECK(clip_mode == "norm" || clip_mode == "value", "clip_mode '", clip_mode, "' is not norm or value");
-  TANGLE_CHECK(decay > 0.0 && decay <= 1.0, "lr_decay ", decay, " must be in (0, 1]");
   const std::string loss_kind = t.at("loss").get<std::string>();
-  TANGLE_CHECK(loss_kind == "cross_entropy" || loss_kind == "mse", "unknown loss '", loss_kind,
-               "' (known: cross_entropy, mse)");
   const std::uint64_t seed = t.at("seed").get<std::uint64_t>();
 
   Progress progress(request.progress);
@@ -677,6 +896,7 @@ EvalResult evaluate(const std::string& run_dir, const DataSource& source) {
   TANGLE_CHECK(fs::exists(run_dir + "/config.json") && fs::exists(run_dir + "/best.pt"), run_dir,
                " is not a finished or checkpointed run (config.json and best.pt are needed)");
   Json config = read_json(run_dir + "/config.json");
+  check_saved_config(config, run_dir + "/config.json");
   if (!source.path.empty() || !source.dataset.empty()) {
     // Other data with the run's columns (a CSV with the same header).
     DataSource other = source;
@@ -685,14 +905,7 @@ EvalResult evaluate(const std::string& run_dir, const DataSource& source) {
     config["data"] = data_config(other);
   }
   Setup s = build(config);
-  {
-    ::torch::serialize::InputArchive a, m, p;
-    a.load_from(run_dir + "/best.pt");
-    a.read("model", m);
-    a.read("pipeline", p);
-    s.model->load(m);
-    s.pipeline->load(p);
-  }
+  load_model_file(run_dir + "/best.pt", *s.model, *s.pipeline);
   reapply(s);
   const data::Dataset& test = s.test;
   const Scores sc = score(*s.model, test, s.dtype, config["train"].value("loss", "cross_entropy"));

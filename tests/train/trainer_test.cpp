@@ -157,3 +157,67 @@ TEST(AtomicWrite, AWriteThatFailsPartWayLeavesThePreviousFileIntact) {
   for (const auto& entry : fs::directory_iterator(dir))
     EXPECT_EQ(entry.path().filename(), "checkpoint.pt") << "left behind: " << entry.path();
 }
+
+// Configuration checks: each message names the key and the bad value, before anything is built.
+TEST(Config, OverridesAreCheckedForKeyKindAndRange) {
+  auto message_of = [](const std::vector<std::string>& items) {
+    tangle::train::RunRequest r;
+    r.model = "hybrid";
+    try {
+      for (const std::string& item : items) tangle::train::apply_override(r.overrides, item);
+      (void)tangle::train::resolve_config(r);
+    } catch (const tangle::ValueError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  auto has = [](const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; };
+  EXPECT_TRUE(has(message_of({"train.lr=abc"}), "train.lr must be a number (its default is 0.01), not \"abc\""));
+  EXPECT_TRUE(has(message_of({"model.layers=2.5"}), "model.layers must be an integer (its default is 3), not 2.5"));
+  EXPECT_TRUE(has(message_of({"train.epochs=0"}), "train.epochs 0 must be in [1, 1000000]"));
+  EXPECT_TRUE(has(message_of({"train.lr_decay=1.5"}), "train.lr_decay 1.5 must be in (0, 1]"));
+  EXPECT_TRUE(has(message_of({"train.precision=f16"}), "train.precision 'f16' is not one of f32, f64"));
+  EXPECT_TRUE(has(message_of({"train=3"}), "the train section must be a JSON object, not 3"));
+  // A key below a value already set: nlohmann's own type_error before.
+  EXPECT_TRUE(has(message_of({"train.lr=1", "train.lr.x=2"}), "train.lr is already set to 1, not a section"));
+  // Not UTF-8 (found by fuzz_config, tests/fuzz/regressions/config): the error message itself threw.
+  EXPECT_TRUE(has(message_of({"model.name=\xff\xfe"}), "not valid UTF-8 text"));
+  EXPECT_EQ(message_of({"train.lr=0.05", "model.layers=2"}), "accepted");
+}
+
+// A damaged or foreign model file is a RuntimeError naming the file and what is wrong, checked
+// before LibTorch reads it (fuzz_model_file found a torch::jit::ErrorReport escaping, and a 4 GiB
+// allocation asked for by a damaged length).
+TEST(Config, DamagedModelFilesNameTheFile) {
+  tangle::train::RunRequest r;
+  r.model = "hybrid";
+  const Json config = tangle::train::resolve_config(r);
+  auto model = tangle::train::build_model(config, {{64}, 10});
+  tangle::train::Pipeline pipeline(config.at("preprocess"));
+  const fs::path dir = fresh_dir("damaged");
+  fs::create_directories(dir);
+  const std::string fuzz = std::string(TANGLE_SOURCE_DIR) + "/tests/fuzz/";
+  std::ofstream(dir / "garbage.pt") << "not a zip archive, only some text that is long enough to be one";
+  // One byte flipped inside a record of a good file: LibTorch does not check the archive's CRCs.
+  std::string good = read(fuzz + "corpus/model_file/hybrid-best.pt");
+  EXPECT_NO_THROW(tangle::train::load_model_file(fuzz + "corpus/model_file/hybrid-best.pt", *model, pipeline));
+  good[200] = static_cast<char>(good[200] ^ 0x10);
+  std::ofstream(dir / "flipped.pt", std::ios::binary) << good;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {fuzz + "regressions/model_file/jit-type-parser-error.pt", "does not match its checksum"},
+      // A damaged length in the pickle asked LibTorch for 4 GiB (found by fuzz_model_file).
+      {fuzz + "regressions/model_file/pickle-length-4gib.pt", "does not match its checksum"},
+      {(dir / "flipped.pt").string(), "record archive/data/0 does not match its checksum"},
+      {(dir / "garbage.pt").string(), "no zip directory at its end"},
+      {(dir / "missing.pt").string(), "cannot read"}};
+  for (const auto& [file, why] : cases) {
+    try {
+      tangle::train::load_model_file(file, *model, pipeline);
+      ADD_FAILURE() << file << " was read";
+    } catch (const tangle::RuntimeError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find(file), std::string::npos) << m;
+      EXPECT_NE(m.find(why), std::string::npos) << m;
+    }
+  }
+}

@@ -434,7 +434,7 @@ TEST(DensityErrors, ClearMessages) {
   EXPECT_TRUE(has(error_of<ValueError>([&] { forward(pb, {}, 1, {}, dm_options(Precision::F64)); }), "14 qubits are more than its 13"));
 }
 
-// Drawings show channels; OpenQASM 2.0 export writes the gates and a comment per channel.
+// Drawings show channels; OpenQASM 2.0 export writes the gates, `reset`, and a comment per other channel.
 TEST(DensityIo, DrawAndQasm) {
   Circuit c(2);
   c.h(0).depolarizing(0.05, 0).cnot(0, 1).two_qubit_depolarizing(0.02, 0, 1).reset(1);
@@ -446,7 +446,7 @@ TEST(DensityIo, DrawAndQasm) {
   EXPECT_TRUE(test::has(q, "cx q[0], q[1];") || test::has(q, "cx q[0],q[1];"));
   EXPECT_TRUE(test::has(q, "// channel Depolarizing(0.05) on q[0] is not part of OpenQASM 2.0 and is omitted"));
   EXPECT_TRUE(test::has(q, "// channel TwoQubitDepolarizing(0.02) on q[0], q[1] is not part of OpenQASM 2.0"));
-  EXPECT_TRUE(test::has(q, "// channel Reset() on q[1]"));
+  EXPECT_TRUE(test::has(q, "\nreset q[1];\n"));
 }
 
 }  // namespace

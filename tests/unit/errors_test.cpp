@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tangle/core/error.hpp"
+#include "tangle/core/memory.hpp"
 #include "tangle/diff/adjoint.hpp"
 #include "tangle/ir/templates.hpp"
 #include "tangle/sim/program.hpp"
@@ -234,14 +235,17 @@ TEST(Errors, ThreadsAndMemory) {
     m.precision = prec;
     m.memory_limit = 1;
     const std::uint64_t need = memory_estimate(p, 64, m);
-    EXPECT_TRUE(throws_naming([&] { forward(p, {}, 64, {}, m); }, {std::to_string(need), "bytes"}));
+    // MemoryError (Python's MemoryError), with the rounded estimate, the limit and the qubits.
+    EXPECT_THROW(forward(p, {}, 64, {}, m), MemoryError);
+    EXPECT_TRUE(throws_naming([&] { forward(p, {}, 64, {}, m); },
+                              {format_bytes(need), "the memory limit is 1 B", "2 qubits", "64 samples"}));
     // Forward fits, the gradient (which needs more) does not.
     m.memory_limit = need;
     EXPECT_NO_THROW(forward(p, {}, 64, {}, m));
     const std::uint64_t need_grad = memory_estimate(p, 64, m, true);
     ASSERT_GT(need_grad, need);
     EXPECT_TRUE(throws_naming([&] { vjp(p, {}, 64, {}, std::vector<double>(64, 1.0), m); },
-                              {std::to_string(need_grad), "bytes"}));
+                              {format_bytes(need_grad), format_bytes(need), "2 qubits"}));
   }
 }
 

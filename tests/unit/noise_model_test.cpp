@@ -343,6 +343,8 @@ TEST(NoiseJson, ReadsTheDocumentedSchemaWithDefaults) {
 TEST(NoiseJson, ErrorsNameTheKeyTheValueAndWhere) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{\"rules\": [", "noise model JSON: not valid JSON at byte"},
+      // Found by fuzz_noise_model: nlohmann's out_of_range escaped instead of a ValueError.
+      {"77E777388", "noise model JSON: not valid JSON: [json.exception.out_of_range.406] number overflow"},
       {"[1, 2]", "the top level: [1,2] is not an object"},
       {R"({"rule": []})", "the top level: unknown key \"rule\" (known: rules, readout, scale)"},
       {R"({"rules": {}})", "rules: {} is not a list"},

@@ -58,6 +58,10 @@ TEST(QasmMeasure, ResetIsTheResetChannel) {
   const std::vector<double> p = counts(q);  // c[0] <- q[0] = 0, c[1] <- q[1] = 1
   EXPECT_NEAR(p[0b10], 1.0, 1e-12);
   EXPECT_EQ(read_qasm(kHead + "qreg q[3];\nreset q;\n").circuit.ops().size(), 3u);
+  // Exported as OpenQASM 2.0's reset (the fuzz target's round trip found it written as a comment).
+  const std::string text = to_qasm(q.circuit, {}, {});
+  EXPECT_TRUE(has(text, "\nreset q[0];\n")) << text;
+  EXPECT_EQ(read_qasm(text).circuit.ops().back().gate, Gate::Reset);
 }
 
 TEST(QasmMeasure, MidCircuitMeasurementsAndBadTargetsAreRefused) {

@@ -37,6 +37,14 @@ class RuntimeError : public std::runtime_error, public Error {
   const char* message() const noexcept override { return what(); }
 };
 
+/// A run that would need more memory than the limit (RunOptions::memory_limit) or than the machine
+/// has available, refused before anything is allocated. Python raises it as MemoryError.
+class MemoryError : public RuntimeError {
+ public:
+  /// An error whose message is `what`.
+  explicit MemoryError(const std::string& what) : RuntimeError(what) {}
+};
+
 namespace detail {
 template <typename... Args>
 std::string concat(Args&&... args) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -14,9 +15,12 @@ namespace tangle {
 /// Bytes this process may still allocate: MemAvailable of /proc/meminfo (0 if unknown).
 std::uint64_t available_memory_bytes();
 
-/// Throws RuntimeError naming `what` and the bytes needed if `bytes` exceeds `limit`
-/// (or, when `limit` is 0, the machine's available memory).
+/// Throws MemoryError naming `what`, the bytes needed and the limit (rounded: "16.0 GiB") if
+/// `bytes` exceeds `limit` (or, when `limit` is 0, the machine's available memory).
 void check_allocation(std::uint64_t bytes, std::uint64_t limit, std::string_view what);
+
+/// A byte count rounded for people: "512 B", "3.4 MiB", "16.0 GiB", "2.0 PiB".
+std::string format_bytes(std::uint64_t bytes);
 
 /// 64-byte aligned memory; blocks of 4 MiB and more are 2 MiB aligned and marked for transparent
 /// huge pages, so that sweeps with large strides do not miss the TLB on every vector.

@@ -13,7 +13,8 @@ namespace tangle {
 /// OpenQASM 2.0 text of `circuit` with its weights and one sample's `inputs` bound to numbers.
 /// Uses only qelib1.inc gates: ops that qelib1.inc lacks (RYY, ISWAP, MultiRZ, PauliRot, dense
 /// blocks, ...) are written as equivalent sequences of them, exact up to a global phase.
-/// The register is q[0..n); qubit q of the text is wire q.
+/// The register is q[0..n); qubit q of the text is wire q. The reset channel is written as
+/// `reset`; other channels, which OpenQASM 2.0 lacks, as a comment where they stood.
 std::string to_qasm(const Circuit& circuit, const std::vector<double>& weights, const std::vector<double>& inputs);
 
 /// A circuit read from OpenQASM 2.0 text, with what its final measurements measure.

@@ -18,6 +18,7 @@
 #include "tangle/data/dataset.hpp"
 #include "tangle/ir/noise_model.hpp"
 #include "tangle/models/model.hpp"
+#include "tangle/train/pipeline.hpp"
 
 namespace tangle::train {
 
@@ -65,6 +66,26 @@ struct RunSummary {
   double seconds = 0.0;             ///< training time, resumed runs included
   std::string plots;  ///< what happened to the plots
 };
+
+/// Adds one `--set KEY=VALUE` item to `overrides`: KEY is dotted ("model.layers", "noise.readout"),
+/// VALUE is parsed as JSON when it can be (4, 0.5, true, [8,16]) and kept as a string otherwise.
+/// ValueError for an item without '=', an empty key part, or a key below a value already set.
+void apply_override(Json& overrides, const std::string& item);
+
+/// The configuration train() runs for a new request: the model's defaults for the data's kind
+/// with the overrides merged, every key known and of its default's kind, the train section in
+/// range, noise and backend sections checked. Nothing is loaded, built or written. ValueError
+/// names the bad key and value.
+Json resolve_config(const RunRequest& request);
+
+/// The model of a resolved configuration (resolve_config(), or a run's config.json) for samples of
+/// `shape`, with the run's noise and backend. ValueError names the model and the bad setting.
+std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape);
+
+/// Reads a run's model file (best.pt: the model's weights and the fitted preprocessing) into a
+/// model and pipeline built from the run's configuration. RuntimeError naming the file when it is
+/// damaged, of another model, or not a model file.
+void load_model_file(const std::string& path, models::Model& model, Pipeline& pipeline);
 
 /// Trains (or resumes) a run. Ctrl-C finishes the current step, saves a checkpoint and returns
 /// with `interrupted` set. The run directory is locked (flock on DIR/.lock) while it trains: a

@@ -27,7 +27,8 @@ void Engine<Real>::run() {
   if (req_.rows == 0) return;
   const std::uint64_t tile_bytes = static_cast<std::uint64_t>(geo_.tile_reals()) * sizeof(Real);
   check_allocation(tile_bytes * (backward_ ? 2 : 1) * static_cast<std::uint64_t>(workers_), opts_.memory_limit,
-                   space_ == Space::Doubled ? "density-matrix states" : "trajectory states");
+                   detail::concat("simulating ", n_, " qubits (", space_ == Space::Doubled ? "density matrix" : "trajectories",
+                                  ", ", sizeof(Real) == 4 ? "f32" : "f64", ")"));
   for (size_t s = plans_.size(); s < steps_.size(); ++s) {
     plans_.push_back(std::make_unique<StepPlan>());
     plan_step(s);

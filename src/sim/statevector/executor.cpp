@@ -28,7 +28,9 @@ std::uint64_t Executor<Real>::memory_bytes() const {
 
 template <typename Real>
 void Executor<Real>::run() {
-  check_allocation(memory_bytes(), opts_.memory_limit, "simulating this batch");
+  check_allocation(memory_bytes(), opts_.memory_limit,
+                   detail::concat("simulating ", prog_.n_qubits, " qubits (state vector, ", req_.batch, " samples, ",
+                                  sizeof(Real) == 4 ? "f32" : "f64", ")"));
   const int n_ws = tile_parallel_ ? threads_ : 1;
   std::vector<Workspace<Real>> ws(static_cast<size_t>(n_ws));
   for (auto& w : ws) init_workspace(w);

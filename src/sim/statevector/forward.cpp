@@ -137,7 +137,10 @@ void Executor<Real>::apply_op(size_t i, index_t tile, Real* t, Workspace<Real>& 
       break;
     }
     case LoweredOp::Kind::PauliRotation: {
-      const auto [c, kappa] = rotation_coefs(i, w, inverse);
+      // Named copies, not a structured binding: clang before 16 cannot capture bindings in lambdas.
+      const auto coefs = rotation_coefs(i, w, inverse);
+      const auto c = coefs.first;
+      const auto kappa = coefs.second;
       const bool imag = (p.kappa_class & 1) == 0;
       sweep(p.pauli.index.groups.count, inner, [&](index_t b, index_t e) {
         kt_.apply_pauli_rotation(t, p.pauli.index, c, kappa, imag, b, e);

@@ -1,0 +1,28 @@
+// Run configurations as `tangle train` builds them: the first line names a zoo model, every other
+// line is a `--set KEY=VALUE` item. The configuration is resolved (defaults, overrides, checks),
+// its preprocessing fitted on 40 embedded digits, and the model built for what comes out.
+#include <sstream>
+
+#include "fuzz_target.hpp"
+#include "tangle/train/pipeline.hpp"
+#include "tangle/train/trainer.hpp"
+
+TANGLE_FUZZ_TARGET {
+  using namespace tangle;
+  static const data::Dataset digits = data::embedded_digits().subset(::torch::arange(40));
+  std::istringstream lines{std::string(fuzz::as_text(data, size))};
+  train::RunRequest request;
+  std::getline(lines, request.model);
+  try {
+    for (std::string item; std::getline(lines, item);) train::apply_override(request.overrides, item);
+    const train::Json config = train::resolve_config(request);
+    train::Pipeline pipeline(config.at("preprocess"));
+    const data::Dataset d = pipeline.fit_apply(digits);
+    models::DataShape shape;
+    for (std::int64_t i = 1; i < d.features.dim(); ++i) shape.sample_shape.push_back(d.features.size(i));
+    shape.n_classes = d.n_classes();
+    (void)train::build_model(config, shape);
+  } catch (const Error&) {
+  }
+  return 0;
+}
