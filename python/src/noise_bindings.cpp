@@ -62,7 +62,7 @@ py::object gates_to_python(const GateMatch& m) {
     case GateMatch::Kind::Named: {
       py::list names;
       for (Gate g : m.names) names.append(std::string(gate_info(g).name));
-      return std::move(names);
+      return names;
     }
   }
   return py::none();

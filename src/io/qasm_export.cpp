@@ -222,7 +222,7 @@ void write_unitary(const Mat& u, const int* wires, int k, QasmWriter& out) {
   const Index m = u.rows() / 2;
   const Mat a = u.topLeftCorner(m, m), b = u.topRightCorner(m, m);
   const Mat c = u.bottomLeftCorner(m, m), dd = u.bottomRightCorner(m, m);
-  Eigen::BDCSVD<Mat> svd(a, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  Eigen::JacobiSVD<Mat> svd(a, Eigen::ComputeFullU | Eigen::ComputeFullV);
   // Singular values come in decreasing order: reversed, the cosines increase and the sines decrease.
   const Mat l0 = svd.matrixU().rowwise().reverse();
   const Mat r0 = svd.matrixV().rowwise().reverse().adjoint();

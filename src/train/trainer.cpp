@@ -19,7 +19,9 @@
 #include "progress.hpp"
 #include "run_files.hpp"
 #include "tangle/core/error.hpp"
+#include "tangle/core/memory.hpp"
 #include "tangle/core/random.hpp"
+#include "tangle/torch/quantum_layer.hpp"
 #include "tangle/train/pipeline.hpp"
 
 namespace fs = std::filesystem;
@@ -100,6 +102,22 @@ Setup build(const Json& config) {
   s.model = build_model(config, shape_of(s.train));
   s.model->to(s.dtype);
   return s;
+}
+
+// Every circuit of the model must fit in memory for a training step of `batch` samples (forward
+// and gradient), checked before the run directory is written: a model of too many qubits is
+// refused with the estimate and the limit, not at its first step after the files exist.
+void check_circuit_memory(::torch::nn::Module& model, std::int64_t batch, ::torch::Dtype dtype) {
+  for (const auto& module : model.modules()) {
+    const auto* layer = dynamic_cast<const torch::QuantumLayerImpl*>(module.get());
+    if (!layer) continue;
+    RunOptions options = layer->options().run;
+    options.precision = dtype == ::torch::kFloat64 ? Precision::F64 : Precision::F32;
+    const Program& program = layer->program();
+    check_allocation(memory_estimate(program, batch, options, true), options.memory_limit,
+                     detail::concat("training a circuit of ", program.n_qubits(), " qubits (", batch, " samples, ",
+                                    dtype == ::torch::kFloat64 ? "f64" : "f32", ", forward and gradient)"));
+  }
 }
 
 void reapply(Setup& s) {
@@ -460,6 +478,7 @@ RunSummary train(const RunRequest& request) {
 
   Progress progress(request.progress);
   Setup s = build(config);
+  check_circuit_memory(*s.model, batch, s.dtype);
   config["sample_shape"] = shape_of(s.train).sample_shape;
   config["classes"] = s.train.class_names;
   auto optimizer = make_optimizer(t, *s.model);

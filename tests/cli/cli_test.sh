@@ -38,6 +38,14 @@ expect_error "unknown configuration key train.lrr" train --model hybrid --set tr
 expect_error "unknown configuration section \"modle\"" train --model hybrid --set modle.layers=4
 expect_error "use at most $(nproc) (0 = every core)" train --model hybrid --threads 999 --epochs 1 --out "$work/threads-run"
 expect_error "is a file, not a run directory" train --resume "$here/cli_test.sh"
+# A model too large for the memory is refused with the estimate before its run directory exists
+# (exit code 1: the input is valid, the machine too small).
+"$tangle" train --model hybrid --set model.qubits=36 --batch 32 --out "$work/big-run" >/dev/null 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] || fail "a model of 36 qubits: exit code $rc, expected 1"
+grep -q "training a circuit of 36 qubits (32 samples, f32, forward and gradient) needs 16.0 TiB but" "$work/err" ||
+  fail "a model of 36 qubits: stderr '$(cat "$work/err")' lacks the estimate"
+[ ! -e "$work/big-run" ] || fail "a refused model left its run directory $work/big-run"
 expect_error "is a file, not a run directory" eval "$here/cli_test.sh"
 # A CSV with a header of column names: the label by name, text labels become classes.
 printf 'width,height,kind\n1,2,small\n1.5,2.5,small\n3,1,large\n3.2,1.1,large\n1.1,2.1,small\n3.3,0.9,large\n' >"$work/named.csv"

@@ -43,3 +43,19 @@ csv_seeds = {
 for name, (flags, text) in csv_seeds.items():
     write("csv", name, bytes([flags]) + text.encode())
 write("csv", "gz-names", bytes([1]) + gzip.compress(b"a,b,label\n1,2,0\n3,4,1\n", mtime=0))
+
+# tangle report: config.json, summary.json and metrics.jsonl of one run, NUL-separated.
+with open(os.path.join(HERE, "corpus", "run_dir", "hybrid-config.json"), "rb") as f:
+    training_config = f.read()
+training_summary = (b'{"best_val_accuracy": 0.91, "test_accuracy": 0.9, "test_loss": 0.31, "wall_seconds": 12.5,'
+                    b' "parameters": 1234, "epochs": 2, "model": "hybrid", "data": "digits"}')
+training_metrics = (b'{"epoch": 1, "train_loss": 1.2, "val_loss": 1.1, "train_accuracy": 0.6, "val_accuracy": 0.7}\n'
+                    b'{"epoch": 2, "train_loss": 0.5, "val_loss": 0.6, "train_accuracy": 0.85, "val_accuracy": 0.91}\n')
+vqe_config = (b'{"command": "vqe", "ansatz": "ry-rz", "optimizer": "cobyla", "qubits": 4, "model": "h2",'
+              b' "hamiltonian": "-1.05 + 0.39 Z0 - 0.39 Z1 + 0.18 X0 X1", "seed": 7}')
+vqe_summary = b'{"energy": -1.1, "exact_energy": -1.137, "error": 0.037, "iterations": 3, "seconds": 0.5}'
+vqe_metrics = b'{"iteration": 1, "energy": -0.9}\n{"iteration": 2, "energy": -1.05}\n{"iteration": 3, "energy": -1.1}\n'
+write("report_runs", "training-finished", b"\0".join([training_config, training_summary, training_metrics]))
+write("report_runs", "training-killed", b"\0".join([training_config, b"", training_metrics + b'{"epoch": 3, "tr']))
+write("report_runs", "vqe", b"\0".join([vqe_config, vqe_summary, vqe_metrics]))
+write("report_runs", "summary-only", b"\0".join([b"", training_summary]))

@@ -75,6 +75,8 @@ class QuantumLayerImpl : public ::torch::nn::Module {
   const Program& program() const { return *program_; }
   /// The same program, shared (for another layer or quantum_apply).
   std::shared_ptr<const Program> shared_program() const { return program_; }
+  /// How the layer runs (its run options, seed and noise).
+  const LayerOptions& options() const { return options_; }
   /// Width of the output rows (the program's n_outputs()).
   index_t n_outputs() const { return program_->n_outputs(); }
 
