@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -246,6 +247,36 @@ std::string torch_message(const std::exception& e) {
   return t;
 }
 
+// LibTorch's Module::load points each parameter and buffer at the file's tensor without comparing
+// dtypes: a float32 file read into a float64 model left float64 tensors over float32 storage, read
+// past its end by the next forward (found by fuzz_run_dir). Each tensor of the file is read first
+// (as Module::load reads it: by name, submodules as nested archives) and must have the shape and
+// dtype the configuration built; c10::Error (named with the file by the caller) otherwise.
+void check_module_tensors(::torch::nn::Module& module, ::torch::serialize::InputArchive& archive,
+                          const std::string& prefix) {
+  auto check = [&](const std::string& name, const ::torch::Tensor& built) {
+    ::torch::Tensor stored;
+    archive.read(name, stored);
+    if (stored.sizes() != built.sizes() || stored.scalar_type() != built.scalar_type())
+      throw c10::Error({__func__, __FILE__, static_cast<std::uint32_t>(__LINE__)},
+                       detail::concat("its ", prefix, name, " is ", Json(stored.sizes().vec()).dump(), " ",
+                                      stored.scalar_type(), ", but the configuration builds ",
+                                      Json(built.sizes().vec()).dump(), " ", built.scalar_type()));
+  };
+  for (const auto& t : module.named_parameters(false)) check(t.key(), t.value());
+  for (const auto& t : module.named_buffers(false)) check(t.key(), t.value());
+  for (const auto& child : module.named_children()) {
+    ::torch::serialize::InputArchive nested;
+    archive.read(child.key(), nested);
+    check_module_tensors(*child.value(), nested, prefix + child.key() + ".");
+  }
+}
+
+void load_module_checked(::torch::nn::Module& model, ::torch::serialize::InputArchive& archive) {
+  check_module_tensors(model, archive, "");
+  model.load(archive);
+}
+
 State load_checkpoint(const std::string& path, models::Model& model, Pipeline& pipeline,
                       ::torch::optim::Optimizer& optimizer) {
   // LibTorch's reader raises c10::Error for a damaged archive, a missing record or a tensor of the
@@ -260,7 +291,7 @@ State load_checkpoint(const std::string& path, models::Model& model, Pipeline& p
     a.read("model", m);
     a.read("pipeline", p);
     a.read("optimizer", o);
-    model.load(m);
+    load_module_checked(model, m);
     pipeline.load(p);
     optimizer.load(o);
     const ::torch::Tensor progress = record(a, "progress", ::torch::kInt64, 3);
@@ -302,7 +333,7 @@ void load_model_file(const std::string& path, models::Model& model, Pipeline& pi
     a.load_from(in);
     a.read("model", m);
     a.read("pipeline", p);
-    model.load(m);
+    load_module_checked(model, m);
     pipeline.load(p);
   } catch (const Error&) {
     throw;
