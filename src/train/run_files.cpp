@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -71,11 +72,14 @@ Json read_json(const std::string& path) {
 }
 
 namespace {
-std::uint32_t le(const std::string& b, std::size_t at, int bytes) {
-  std::uint32_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::size_t>(i)]);
+// The little-endian field of `bytes` bytes at `at`; the caller has checked that it lies in `b`.
+std::uint64_t le(const std::string& b, std::uint64_t at, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<std::uint64_t>(i)]);
   return v;
 }
+
+constexpr std::uint64_t kZip64 = 0xFFFFFFFFu;  // a 32-bit field whose value is in the zip64 records
 }  // namespace
 
 void check_archive(const std::string& path, const std::string& b) {
@@ -92,47 +96,79 @@ void check_archive(const std::string& path, const std::string& b) {
       break;
     }
   if (end == std::string::npos) throw damaged("no zip directory at its end; the file is truncated or not an archive");
-  const std::uint32_t entries = le(b, end + 10, 2), dir_size = le(b, end + 12, 4), dir_at = le(b, end + 16, 4);
-  if (entries == 0xFFFF || dir_size == 0xFFFFFFFFu || dir_at == 0xFFFFFFFFu) return;  // zip64: not checked
-  if (std::uint64_t{dir_at} + dir_size > end) throw damaged("its zip directory lies outside the file");
-  std::size_t at = dir_at;
-  for (std::uint32_t e = 0; e < entries; ++e) {
+  std::uint64_t entries = le(b, end + 10, 2), dir_size = le(b, end + 12, 4), dir_at = le(b, end + 16, 4);
+  // LibTorch writes zip64 records too, and its reader (miniz) takes the directory from the zip64
+  // end record whenever a locator precedes the end record; so does this check (fuzz_model_file
+  // found the check skipped, and a damaged record read, when the 32-bit fields said "zip64").
+  if (end >= 20 && b.compare(end - 20, 4, "PK\x06\x07") == 0) {
+    const std::uint64_t at64 = le(b, end - 20 + 8, 8);
+    if (at64 > end - 20 || end - 20 - at64 < 56 || b.compare(at64, 4, "PK\x06\x06") != 0)
+      throw damaged("its zip64 directory record is damaged");
+    entries = le(b, at64 + 32, 8);
+    dir_size = le(b, at64 + 40, 8);
+    dir_at = le(b, at64 + 48, 8);
+  } else if (entries == 0xFFFF || dir_size == kZip64 || dir_at == kZip64) {
+    throw damaged("its zip64 directory record is missing");
+  }
+  if (dir_at > end || dir_size > end - dir_at) throw damaged("its zip directory lies outside the file");
+  std::uint64_t at = dir_at;
+  for (std::uint64_t e = 0; e < entries; ++e) {
     if (at + 46 > end || b.compare(at, 4, "PK\x01\x02") != 0) throw damaged(detail::concat("zip directory entry ", e, " is damaged"));
-    const std::uint32_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), packed = le(b, at + 20, 4),
-                        size = le(b, at + 24, 4), name_len = le(b, at + 28, 2), extra = le(b, at + 30, 2),
-                        comment = le(b, at + 32, 2), local = le(b, at + 42, 4);
-    if (at + 46 + name_len > end) throw damaged(detail::concat("zip directory entry ", e, " is damaged"));
+    const std::uint64_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), name_len = le(b, at + 28, 2),
+                        extra = le(b, at + 30, 2), comment = le(b, at + 32, 2);
+    std::uint64_t packed = le(b, at + 20, 4), size = le(b, at + 24, 4), local = le(b, at + 42, 4);
+    if (at + 46 + name_len + extra + comment > end) throw damaged(detail::concat("zip directory entry ", e, " is damaged"));
     const std::string name = b.substr(at + 46, name_len);
-    at += 46 + std::size_t{name_len} + extra + comment;
-    if (size == 0xFFFFFFFFu || packed == 0xFFFFFFFFu || local == 0xFFFFFFFFu) continue;  // zip64 record
+    if (size == kZip64 || packed == kZip64 || local == kZip64) {
+      // The zip64 extra field (id 1) holds, in this order, those of the three that are 0xFFFFFFFF.
+      bool found = false;
+      for (std::uint64_t x = at + 46 + name_len, x_end = x + extra; x + 4 <= x_end;) {
+        const std::uint64_t id = le(b, x, 2), len = le(b, x + 2, 2), f_end = x + 4 + len;
+        if (f_end > x_end) break;
+        if (id == 1) {
+          std::uint64_t f = x + 4;
+          auto take = [&](std::uint64_t& v) {
+            if (v != kZip64) return true;
+            if (f + 8 > f_end) return false;
+            v = le(b, f, 8);
+            f += 8;
+            return true;
+          };
+          found = take(size) && take(packed) && take(local);
+          break;
+        }
+        x = f_end;
+      }
+      if (!found) throw damaged("record " + name + " lacks its zip64 sizes");
+    }
+    at += 46 + name_len + extra + comment;
     // LibTorch stores tensors uncompressed and deflates its TorchScript code records, whose text
     // its parser trusts (a damaged one crashed it: found by fuzz_model_file); it reads no other method.
     if (method != 0 && method != 8)
       throw damaged(detail::concat("record ", name, " is compressed with zip method ", method));
-    if (std::uint64_t{local} + 30 > b.size() || b.compare(local, 4, "PK\x03\x04") != 0)
+    if (local > b.size() || b.size() - local < 30 || b.compare(local, 4, "PK\x03\x04") != 0)
       throw damaged("record " + name + " is missing");
-    const std::uint64_t data = std::uint64_t{local} + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
-    if ((method == 0 && packed != size) || data + packed > b.size()) throw damaged("record " + name + " is truncated");
+    const std::uint64_t data = local + 30 + le(b, local + 26, 2) + le(b, local + 28, 2);
+    if ((method == 0 && packed != size) || data > b.size() || packed > b.size() - data)
+      throw damaged("record " + name + " is truncated");
     const auto* p = reinterpret_cast<const Bytef*>(b.data() + data);
     std::string inflated;
     if (method == 8) {
-      if (size > (std::uint32_t{64} << 20))
-        throw damaged(detail::concat("record ", name, " claims ", size, " bytes of code"));
+      if (size > (std::uint64_t{64} << 20)) throw damaged(detail::concat("record ", name, " claims ", size, " bytes of code"));
       inflated.resize(size);
       z_stream z{};
       if (::inflateInit2(&z, -MAX_WBITS) != Z_OK) throw damaged("zlib cannot start");
       z.next_in = const_cast<Bytef*>(p);
-      z.avail_in = packed;
+      z.avail_in = static_cast<uInt>(std::min<std::uint64_t>(packed, ~uInt{0}));
       z.next_out = reinterpret_cast<Bytef*>(inflated.data());
-      z.avail_out = size;
+      z.avail_out = static_cast<uInt>(size);
       const int rc = ::inflate(&z, Z_FINISH);
       const auto out = z.total_out;
       ::inflateEnd(&z);
       if (rc != Z_STREAM_END || out != size) throw damaged("record " + name + " does not inflate to its size");
       p = reinterpret_cast<const Bytef*>(inflated.data());
     }
-    if (static_cast<std::uint32_t>(::crc32(0L, p, size)) != crc)
-      throw damaged("record " + name + " does not match its checksum");
+    if (::crc32_z(0L, p, size) != crc) throw damaged("record " + name + " does not match its checksum");
   }
 }
 

@@ -22,6 +22,7 @@
 #include "tangle/core/error.hpp"
 #include "tangle/core/memory.hpp"
 #include "tangle/core/random.hpp"
+#include "tangle/torch/allocation_budget.hpp"
 #include "tangle/torch/quantum_layer.hpp"
 #include "tangle/train/pipeline.hpp"
 
@@ -101,7 +102,10 @@ Setup build(const Json& config) {
   }
   ::torch::manual_seed(t.at("seed").get<std::uint64_t>());
   s.model = build_model(config, shape_of(s.train));
-  s.model->to(s.dtype);
+  if (s.dtype != ::torch::kFloat32) {
+    tangle::torch::AllocationBudget budget(0, "converting the model's parameters to f64");
+    s.model->to(s.dtype);
+  }
   return s;
 }
 
@@ -433,7 +437,8 @@ LoadedData load_data(const DataSource& source, double test_fraction) {
   return out;
 }
 
-std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape) {
+std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape,
+                                          std::uint64_t memory_limit) {
   const models::ModelSpec& spec = models::find_model(config.at("model_name").get<std::string>());
   const Json& t = config.at("train");
   Json model_config = config.at("model");
@@ -446,8 +451,11 @@ std::shared_ptr<models::Model> build_model(const Json& config, const models::Dat
     model_config["run"] = config["run"];
   }
   // The builders read their keys with nlohmann's getters and size their layers with LibTorch:
-  // a value of the wrong kind or a size LibTorch refuses becomes an error naming the model.
+  // a value of the wrong kind or a size LibTorch refuses becomes an error naming the model, and
+  // layers larger than memory are refused before LibTorch allocates them.
   try {
+    tangle::torch::AllocationBudget budget(memory_limit,
+                                           detail::concat("model ", spec.name, " with ", config.at("model").dump()));
     return spec.build(model_config, shape);
   } catch (const Json::exception& e) {
     throw ValueError(detail::concat("model ", spec.name, ": a configuration value has the wrong kind (", e.what(),

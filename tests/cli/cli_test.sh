@@ -46,6 +46,13 @@ rc=$?
 grep -q "training a circuit of 36 qubits (32 samples, f32, forward and gradient) needs 16.0 TiB but" "$work/err" ||
   fail "a model of 36 qubits: stderr '$(cat "$work/err")' lacks the estimate"
 [ ! -e "$work/big-run" ] || fail "a refused model left its run directory $work/big-run"
+# So is a classical layer sized by a mistyped width, before LibTorch allocates it.
+"$tangle" train --model qtl --set model.latent=233333333333 --out "$work/wide-run" >/dev/null 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] || fail "a qtl latent width of 233333333333: exit code $rc, expected 1"
+grep -q "model qtl with {.*} needs at least 54.3 TiB (LibTorch asked for 54.3 TiB at once) but only" "$work/err" ||
+  fail "a qtl latent width of 233333333333: stderr '$(cat "$work/err")' lacks the estimate"
+[ ! -e "$work/wide-run" ] || fail "a refused model left its run directory $work/wide-run"
 expect_error "is a file, not a run directory" eval "$here/cli_test.sh"
 # A CSV with a header of column names: the label by name, text labels become classes.
 printf 'width,height,kind\n1,2,small\n1.5,2.5,small\n3,1,large\n3.2,1.1,large\n1.1,2.1,small\n3.3,0.9,large\n' >"$work/named.csv"

@@ -185,6 +185,31 @@ TEST(Config, OverridesAreCheckedForKeyKindAndRange) {
   EXPECT_EQ(message_of({"train.lr=0.05", "model.layers=2"}), "accepted");
 }
 
+// A layer sized by a mistyped value is refused before LibTorch allocates it (found by fuzz_config:
+// `--set model.latent=233333333333` for qtl asked for 60 TB), with the figure and the limit.
+TEST(Config, ModelsLargerThanTheMemoryLimitAreRefusedBeforeTheyAreBuilt) {
+  tangle::train::RunRequest r;
+  r.model = "qtl";
+  tangle::train::apply_override(r.overrides, "model.latent=233333333333");
+  const Json config = tangle::train::resolve_config(r);
+  try {
+    (void)tangle::train::build_model(config, {{64}, 10});
+    ADD_FAILURE() << "a qtl model of latent width 233333333333 was built";
+  } catch (const tangle::MemoryError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("model qtl with {"), std::string::npos) << m;
+    EXPECT_NE(m.find("\"latent\":233333333333"), std::string::npos) << m;
+    EXPECT_NE(m.find("needs at least 54.3 TiB"), std::string::npos) << m;
+  }
+  // Within a limit of 64 MiB, a model that needs 128 MiB is refused; the default one fits.
+  tangle::train::RunRequest wide;
+  wide.model = "hybrid";
+  tangle::train::apply_override(wide.overrides, "model.qubits=4");
+  EXPECT_THROW((void)tangle::train::build_model(tangle::train::resolve_config(wide), {{8 << 20}, 10}, 64u << 20),
+               tangle::MemoryError);
+  EXPECT_NO_THROW((void)tangle::train::build_model(tangle::train::resolve_config(wide), {{64}, 10}, 64u << 20));
+}
+
 // A damaged or foreign model file is a RuntimeError naming the file and what is wrong, checked
 // before LibTorch reads it (fuzz_model_file found a torch::jit::ErrorReport escaping, and a 4 GiB
 // allocation asked for by a damaged length).
@@ -201,6 +226,14 @@ TEST(Config, DamagedModelFilesNameTheFile) {
   // One byte flipped inside a record of a good file: LibTorch does not check the archive's CRCs.
   std::string good = read(fuzz + "corpus/model_file/hybrid-best.pt");
   EXPECT_NO_THROW(tangle::train::load_model_file(fuzz + "corpus/model_file/hybrid-best.pt", *model, pipeline));
+  // The end record's directory size set to 0xFFFFFFFF ("see the zip64 record") with the zip64
+  // locator gone: no directory is left to check or to read.
+  std::string no_zip64 = good;
+  const std::size_t end = no_zip64.rfind("PK\x05\x06");
+  ASSERT_EQ(no_zip64.compare(end - 20, 4, "PK\x06\x07"), 0);
+  no_zip64[end - 20] = 'X';
+  no_zip64.replace(end + 12, 4, "\xff\xff\xff\xff");
+  std::ofstream(dir / "no-zip64.pt", std::ios::binary) << no_zip64;
   good[200] = static_cast<char>(good[200] ^ 0x10);
   std::ofstream(dir / "flipped.pt", std::ios::binary) << good;
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -208,6 +241,10 @@ TEST(Config, DamagedModelFilesNameTheFile) {
       // A damaged length in the pickle asked LibTorch for 4 GiB (found by fuzz_model_file).
       {fuzz + "regressions/model_file/pickle-length-4gib.pt", "does not match its checksum"},
       {(dir / "flipped.pt").string(), "record archive/data/0 does not match its checksum"},
+      // The 32-bit directory size said "zip64" and the check stopped there, while LibTorch read the
+      // directory from the zip64 record and parsed a damaged code record (found by fuzz_model_file).
+      {fuzz + "regressions/model_file/zip64-directory-size-skipped-check", "record archive/data/0 does not match"},
+      {(dir / "no-zip64.pt").string(), "its zip64 directory record is missing"},
       {(dir / "garbage.pt").string(), "no zip directory at its end"},
       {(dir / "missing.pt").string(), "cannot read"}};
   for (const auto& [file, why] : cases) {

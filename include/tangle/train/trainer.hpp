@@ -79,8 +79,11 @@ void apply_override(Json& overrides, const std::string& item);
 Json resolve_config(const RunRequest& request);
 
 /// The model of a resolved configuration (resolve_config(), or a run's config.json) for samples of
-/// `shape`, with the run's noise and backend. ValueError names the model and the bad setting.
-std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape);
+/// `shape`, with the run's noise and backend. ValueError names the model and the bad setting;
+/// MemoryError when its layers would take LibTorch past `memory_limit` bytes (0: the machine's
+/// available memory), thrown before the allocation that would cross it.
+std::shared_ptr<models::Model> build_model(const Json& config, const models::DataShape& shape,
+                                           std::uint64_t memory_limit = 0);
 
 /// Reads a run's model file (best.pt: the model's weights and the fitted preprocessing) into a
 /// model and pipeline built from the run's configuration. RuntimeError naming the file when it is
