@@ -158,6 +158,8 @@ class Qtl : public QtlBase {
     return classifier_->forward(q);
   }
 
+  std::vector<DirectCircuit> direct_circuits() const override { return {{program_, run_}}; }
+
   std::string draw() const override {
     return "fixed feature circuit (no trainable weights; x[f] = encoder feature f in (0, 1)):\n" +
            tangle::draw(program_->circuit(), program_->readouts());

@@ -112,15 +112,16 @@ Setup build(const Json& config) {
 // Every circuit of the model must fit in memory for a training step of `batch` samples (forward
 // and gradient), checked before the run directory is written: a model of too many qubits is
 // refused with the estimate and the limit, not at its first step after the files exist.
-void check_circuit_memory(::torch::nn::Module& model, std::int64_t batch, ::torch::Dtype dtype) {
+void check_circuit_memory(const models::Model& model, std::int64_t batch, ::torch::Dtype dtype) {
+  std::vector<models::DirectCircuit> circuits = model.direct_circuits();
   for (const auto& module : model.modules()) {
-    const auto* layer = dynamic_cast<const torch::QuantumLayerImpl*>(module.get());
-    if (!layer) continue;
-    RunOptions options = layer->options().run;
-    options.precision = dtype == ::torch::kFloat64 ? Precision::F64 : Precision::F32;
-    const Program& program = layer->program();
-    check_allocation(memory_estimate(program, batch, options, true), options.memory_limit,
-                     detail::concat("training a circuit of ", program.n_qubits(), " qubits (", batch, " samples, ",
+    if (const auto* layer = dynamic_cast<const torch::QuantumLayerImpl*>(module.get()))
+      circuits.push_back({layer->shared_program(), layer->options().run});
+  }
+  for (models::DirectCircuit& c : circuits) {
+    c.run.precision = dtype == ::torch::kFloat64 ? Precision::F64 : Precision::F32;
+    check_allocation(memory_estimate(*c.program, batch, c.run, true), c.run.memory_limit,
+                     detail::concat("training a circuit of ", c.program->n_qubits(), " qubits (", batch, " samples, ",
                                     dtype == ::torch::kFloat64 ? "f64" : "f32", ", forward and gradient)"));
   }
 }

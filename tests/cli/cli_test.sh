@@ -46,6 +46,13 @@ rc=$?
 grep -q "training a circuit of 36 qubits (32 samples, f32, forward and gradient) needs 16.0 TiB but" "$work/err" ||
   fail "a model of 36 qubits: stderr '$(cat "$work/err")' lacks the estimate"
 [ ! -e "$work/big-run" ] || fail "a refused model left its run directory $work/big-run"
+# So is a circuit a model runs outside its QuantumLayer modules (qtl's, through quantum_apply).
+"$tangle" train --model qtl --set model.qubits=36 --set model.readout=z --out "$work/qtl-run" >/dev/null 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] || fail "a qtl circuit of 36 qubits: exit code $rc, expected 1"
+grep -q "training a circuit of 36 qubits (64 samples, f32, forward and gradient) needs 16.0 TiB but" "$work/err" ||
+  fail "a qtl circuit of 36 qubits: stderr '$(cat "$work/err")' lacks the estimate"
+[ ! -e "$work/qtl-run" ] || fail "a refused model left its run directory $work/qtl-run"
 # So is a classical layer sized by a mistyped width, before LibTorch allocates it.
 "$tangle" train --model qtl --set model.latent=233333333333 --out "$work/wide-run" >/dev/null 2>"$work/err"
 rc=$?

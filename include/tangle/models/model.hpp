@@ -10,10 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "tangle/sim/program.hpp"
+
 namespace tangle::models {
 
 /// The JSON type of model configurations (nlohmann::json).
 using Json = nlohmann::json;
+
+/// A circuit a model runs itself (through tangle::torch::quantum_apply) rather than inside a
+/// QuantumLayer module, with the options it runs with.
+struct DirectCircuit {
+  std::shared_ptr<const Program> program;  ///< the circuit and its readouts
+  RunOptions run;                          ///< backend, threads (the precision follows the data)
+};
 
 /// A classifier: classical and quantum layers in one torch module, [B, ...] -> [B, classes] logits.
 class Model : public ::torch::nn::Module {
@@ -30,6 +39,9 @@ class Model : public ::torch::nn::Module {
     (void)features;
     (void)log;
   }
+  /// The circuits it runs outside QuantumLayer modules, so that the trainer checks their memory
+  /// with the layers' before a run starts. The default: none.
+  virtual std::vector<DirectCircuit> direct_circuits() const { return {}; }
 };
 
 /// What a model is built for: the shape of one preprocessed sample and the number of classes.
