@@ -480,9 +480,10 @@ RunSummary train(const RunRequest& request) {
   if (resume) {
     dir = request.resume_dir;
     check_run_directory(dir);
-    lock.acquire(dir);
+    // Checked before the lock, whose file would otherwise be left in a folder that is no run.
     TANGLE_CHECK(fs::exists(dir + "/config.json") && fs::exists(dir + "/checkpoint.pt"), dir,
                  " is not a run directory with a checkpoint (config.json and checkpoint.pt are needed)");
+    lock.acquire(dir);
     config = read_json(dir + "/config.json");
     check_saved_config(config, dir + "/config.json");
     for (auto it = request.overrides.begin(); it != request.overrides.end(); ++it) {

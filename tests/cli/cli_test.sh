@@ -38,6 +38,10 @@ expect_error "unknown configuration key train.lrr" train --model hybrid --set tr
 expect_error "unknown configuration section \"modle\"" train --model hybrid --set modle.layers=4
 expect_error "use at most $(nproc) (0 = every core)" train --model hybrid --threads 999 --epochs 1 --out "$work/threads-run"
 expect_error "is a file, not a run directory" train --resume "$here/cli_test.sh"
+# A folder that is not a run is refused, and left as it was (no lock file written into it).
+mkdir -p "$work/not-a-run"
+expect_error "is not a run directory with a checkpoint" train --resume "$work/not-a-run"
+[ -z "$(ls -A "$work/not-a-run")" ] || fail "a refused --resume left $(ls -A "$work/not-a-run") in the folder"
 # A model too large for the memory is refused with the estimate before its run directory exists
 # (exit code 1: the input is valid, the machine too small).
 "$tangle" train --model hybrid --set model.qubits=36 --batch 32 --out "$work/big-run" >/dev/null 2>"$work/err"
