@@ -179,7 +179,9 @@ static std::vector<std::pair<int, int>> chain_bonds(int n, bool periodic) {
 }
 
 PauliSum transverse_field_ising(int n_qubits, double j, double h, bool periodic) {
-  TANGLE_CHECK(n_qubits >= 1, "transverse-field Ising chain: n_qubits ", n_qubits, " must be >= 1");
+  // Bounded before the bond list is built from it.
+  TANGLE_CHECK(n_qubits >= 1 && n_qubits <= kMaxQubits, "transverse-field Ising chain: n_qubits ", n_qubits,
+               " must be in [1, ", kMaxQubits, "]");
   TANGLE_CHECK(std::isfinite(j) && std::isfinite(h), "transverse-field Ising chain: J ", j, " and h ", h,
                " must be finite");
   PauliSum sum;
@@ -189,7 +191,8 @@ PauliSum transverse_field_ising(int n_qubits, double j, double h, bool periodic)
 }
 
 PauliSum heisenberg_xxz(int n_qubits, double j, double delta, bool periodic) {
-  TANGLE_CHECK(n_qubits >= 2, "Heisenberg XXZ chain: n_qubits ", n_qubits, " must be >= 2");
+  TANGLE_CHECK(n_qubits >= 2 && n_qubits <= kMaxQubits, "Heisenberg XXZ chain: n_qubits ", n_qubits,
+               " must be in [2, ", kMaxQubits, "]");
   TANGLE_CHECK(std::isfinite(j) && std::isfinite(delta), "Heisenberg XXZ chain: J ", j, " and delta ", delta,
                " must be finite");
   PauliSum sum;
@@ -199,7 +202,8 @@ PauliSum heisenberg_xxz(int n_qubits, double j, double delta, bool periodic) {
 }
 
 PauliSum z_string(int n_qubits) {
-  TANGLE_CHECK(n_qubits >= 1, "Z string: n_qubits ", n_qubits, " must be >= 1");
+  TANGLE_CHECK(n_qubits >= 1 && n_qubits <= kMaxQubits, "Z string: n_qubits ", n_qubits, " must be in [1, ",
+               kMaxQubits, "]");
   PauliSum p(1.0);
   for (int i = 0; i < n_qubits; ++i) p = p * pauli_z(i);
   return p;

@@ -258,8 +258,20 @@ OptimizeResult minimize(const Objective& objective, std::vector<double> x0, cons
   TANGLE_CHECK(o.momentum >= 0 && o.momentum < 1, "optimizer ", o.method, ": momentum ", o.momentum,
                " must be in [0, 1)");
   TANGLE_CHECK(o.averaging >= 1, "optimizer ", o.method, ": averaging ", o.averaging, " must be >= 1");
+  // Negative or NaN tolerances would silently disable the stopping test; SPSA divides by c.
+  TANGLE_CHECK(std::isfinite(o.tolerance) && o.tolerance >= 0, "optimizer ", o.method, ": tolerance ", o.tolerance,
+               " must be >= 0");
+  if (o.method == "spsa") {
+    for (double v : {o.spsa_a, o.spsa_alpha, o.spsa_gamma, o.spsa_A})
+      TANGLE_CHECK(std::isfinite(v), "optimizer spsa: a, alpha, gamma and A must be finite, not ", v);
+    TANGLE_CHECK(std::isfinite(o.spsa_c) && o.spsa_c > 0, "optimizer spsa: c ", o.spsa_c, " must be positive");
+  }
+  TANGLE_CHECK(o.method != "qng" || (std::isfinite(o.qng_lambda) && o.qng_lambda >= 0), "optimizer qng: lambda ",
+               o.qng_lambda, " must be >= 0");
   TANGLE_CHECK(o.lower < o.upper, "optimizer ", o.method, ": lower bound ", o.lower, " must be below the upper ",
                o.upper);
+  TANGLE_CHECK(o.method != "bobyqa" || (std::isfinite(o.lower) && std::isfinite(o.upper)),
+               "optimizer bobyqa needs finite bounds, not [", o.lower, ", ", o.upper, "]");
   for (double v : x0) TANGLE_CHECK(std::isfinite(v), "optimizer ", o.method, ": starting point has a value ", v);
   if (is_nlopt(o.method)) return run_nlopt(objective, std::move(x0), o, callback);
   if (o.method == "spsa") return run_spsa(objective, std::move(x0), o, callback);

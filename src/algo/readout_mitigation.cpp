@@ -87,6 +87,9 @@ std::vector<double> mitigate_probabilities(const std::vector<double>& probs, ind
   for (int w : wires) {
     TANGLE_CHECK(w >= 0 && static_cast<size_t>(w) < confusion.size(), "readout mitigation: wire ", w,
                  " has no confusion matrix (", confusion.size(), " given)");
+    // A repeated wire would unfold its matrix twice, on axes that are one measured bit.
+    TANGLE_CHECK(std::count(wires.begin(), wires.end(), w) == 1, "readout mitigation: wire ", w,
+                 " appears more than once");
     const Mat2& a = confusion[static_cast<size_t>(w)].p;
     const double det = a[0][0] * a[1][1] - a[0][1] * a[1][0];
     TANGLE_CHECK(std::abs(det) > 1e-12, "readout mitigation: the confusion matrix of wire ", w,

@@ -17,6 +17,8 @@ ZneResult zne(const Circuit& circuit, const std::vector<Readout>& readouts, cons
                ") needs at least ", ex.min_points(), " noise scales, got ", options.scales.size());
   TANGLE_CHECK(options.repetitions >= 1, "zero-noise extrapolation: repetitions ", options.repetitions,
                " must be >= 1");
+  // Negative shots would otherwise run exactly (shots > 0 picks the shot estimate).
+  TANGLE_CHECK(options.shots >= 0, "zero-noise extrapolation: shots ", options.shots, " must be >= 0");
   TANGLE_CHECK(options.scaling == NoiseScaling::Folding || !noise.empty(),
                "zero-noise extrapolation by noise strength needs a noise model to scale");
   ZneResult out;

@@ -64,6 +64,13 @@ VjpResult vjp(const Program& program, const std::vector<double>& inputs, index_t
 Jacobian jacobian(const Program& program, const std::vector<double>& inputs, index_t batch,
                   const std::vector<double>& weights, const RunOptions& options) {
   const index_t n_out = program.n_outputs(), n_w = program.n_weights(), n_in = program.n_inputs();
+  // Checked before the [batch, n_outputs, ...] arrays are sized from them.
+  TANGLE_CHECK(batch >= 1, "batch size ", batch, " must be at least 1");
+  TANGLE_CHECK(inputs.size() == static_cast<size_t>(batch * n_in), "inputs have ", inputs.size(),
+               " values but batch ", batch, " x ", n_in, " inputs needs ", batch * n_in);
+  TANGLE_CHECK(weights.size() == static_cast<size_t>(n_w), "weights have ", weights.size(),
+               " values but the circuit has ", n_w, " weights");
+  detail::check_result_allocation(batch, n_out * (n_w + n_in + 2) + n_w + n_in, sizeof(double), "the Jacobian");
   Jacobian jac;
   jac.d_weights.assign(static_cast<size_t>(batch * n_out * n_w), 0.0);
   jac.d_inputs.assign(static_cast<size_t>(batch * n_out * n_in), 0.0);
@@ -84,10 +91,6 @@ Jacobian jacobian(const Program& program, const std::vector<double>& inputs, ind
     req.outputs = o == 0 ? y.data() : nullptr;
     req.d_weights = dw.data();
     req.d_inputs = dx.data();
-    TANGLE_CHECK(inputs.size() == static_cast<size_t>(batch * n_in), "inputs have ", inputs.size(),
-                 " values but batch ", batch, " x ", n_in, " inputs needs ", batch * n_in);
-    TANGLE_CHECK(weights.size() == static_cast<size_t>(n_w), "weights have ", weights.size(),
-                 " values but the circuit has ", n_w, " weights");
     detail::execute(program.lowered(), options, req);
     if (o == 0) jac.outputs = y;
     for (index_t b = 0; b < batch; ++b) {

@@ -20,7 +20,10 @@ ParamBlock Circuit::weights(index_t count, WeightInit init) { return weights(std
 
 ParamBlock Circuit::weights(std::vector<index_t> shape, WeightInit init) {
   ParamBlock block(ParamKind::Weight, n_weights_, std::move(shape));
-  TANGLE_CHECK(block.size() > 0, "a weight block needs at least one weight");
+  TANGLE_CHECK(block.size() > 0, "a weight block needs at least one weight, not ", block.size());
+  // Expr indexes parameters with 32 bits: a larger block could be declared but never used.
+  TANGLE_CHECK(block.size() <= INT32_MAX - n_weights_, "a weight block of ", block.size(),
+               " weights brings the circuit's total past ", INT32_MAX);
   TANGLE_CHECK(std::isfinite(init.a) && std::isfinite(init.b), "weight init parameters (", init.a, ", ",
                init.b, ") are not finite");
   n_weights_ += block.size();
@@ -32,7 +35,9 @@ ParamBlock Circuit::inputs(index_t count) { return inputs(std::vector<index_t>{c
 
 ParamBlock Circuit::inputs(std::vector<index_t> shape) {
   ParamBlock block(ParamKind::Input, n_inputs_, std::move(shape));
-  TANGLE_CHECK(block.size() > 0, "an input block needs at least one input");
+  TANGLE_CHECK(block.size() > 0, "an input block needs at least one input, not ", block.size());
+  TANGLE_CHECK(block.size() <= INT32_MAX - n_inputs_, "an input block of ", block.size(),
+               " inputs brings the circuit's total past ", INT32_MAX);
   n_inputs_ += block.size();
   return block;
 }
@@ -270,6 +275,9 @@ Circuit& Circuit::append(Op op) {
       const size_t dim = size_t{1} << k;
       TANGLE_CHECK(op.matrix.size() == dim * dim, "Unitary on ", k, " wires needs a ", dim, "x", dim,
                    " matrix (", dim * dim, " entries) but has ", op.matrix.size(), " entries");
+      for (size_t i = 0; i < op.matrix.size(); ++i)
+        TANGLE_CHECK(std::isfinite(op.matrix[i].real()) && std::isfinite(op.matrix[i].imag()),
+                     "Unitary matrix has a non-finite entry ", op.matrix[i], " at (", i / dim, ", ", i % dim, ")");
       double worst = 0.0;
       for (size_t r = 0; r < dim; ++r) {
         for (size_t c = 0; c < dim; ++c) {

@@ -174,6 +174,8 @@ ParamBlock::ParamBlock(ParamKind kind, index_t offset, std::vector<index_t> shap
   size_ = 1;
   for (index_t d : shape_) {
     TANGLE_CHECK(d >= 0, "parameter block dimension ", d, " is negative");
+    // The product must stay an index_t (a wrapped size would index the wrong parameters).
+    TANGLE_CHECK(d == 0 || size_ <= INT64_MAX / d, "parameter block dimension ", d, " makes the block's size overflow");
     size_ *= d;
   }
 }

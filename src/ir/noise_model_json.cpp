@@ -2,6 +2,9 @@
 // key path (rules[2].strengths[0]), the value found and what was expected.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "tangle/core/error.hpp"
 #include "tangle/ir/noise_model.hpp"
 
@@ -55,8 +58,10 @@ double number_at(const Json& v, const std::string& where) {
 
 int wire_at(const Json& v, const std::string& where) {
   if (!v.is_number_integer()) fail(where, detail::concat(shown(v), " is not a wire number"));
-  const auto w = v.get<long long>();
-  if (w < 0 || w >= kMaxQubits) fail(where, detail::concat("wire ", w, " is out of range [0, ", kMaxQubits, ")"));
+  // As the file spells it: an unsigned past 2^63 read as long long would be named as negative.
+  const auto w = v.is_number_unsigned() ? static_cast<long long>(std::min<std::uint64_t>(v.get<std::uint64_t>(), kMaxQubits))
+                                        : v.get<long long>();
+  if (w < 0 || w >= kMaxQubits) fail(where, detail::concat("wire ", shown(v), " is out of range [0, ", kMaxQubits, ")"));
   return static_cast<int>(w);
 }
 

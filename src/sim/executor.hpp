@@ -31,6 +31,11 @@ void execute(const LoweredProgram& program, const RunOptions& options, const Exe
 std::uint64_t execute_memory(const LoweredProgram& program, const RunOptions& options, index_t batch,
                              bool gradient);
 
+/// Throws MemoryError, before the caller allocates it, when a result array (`what`, e.g. "the
+/// outputs") of `rows` x `row_elements` values of `element_bytes` each exceeds the memory
+/// available (a size past 2^64 included). The run's own estimate checks RunOptions::memory_limit.
+void check_result_allocation(index_t rows, index_t row_elements, std::uint64_t element_bytes, const char* what);
+
 /// The backend `options.backend` resolves to for this program.
 Backend resolve_backend(const LoweredProgram& program, const RunOptions& options);
 

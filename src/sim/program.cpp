@@ -89,6 +89,7 @@ void check_sizes(const Program& program, size_t inputs, index_t batch, size_t we
 std::vector<double> forward(const Program& program, const std::vector<double>& inputs, index_t batch,
                             const std::vector<double>& weights, const RunOptions& options, RunInfo* info) {
   check_sizes(program, inputs.size(), batch, weights.size());
+  detail::check_result_allocation(batch, program.n_outputs(), sizeof(double), "the outputs");
   std::vector<double> out(static_cast<size_t>(batch * program.n_outputs()));
   forward<double>(program, inputs.data(), batch, weights.data(), out.data(), options, info);
   return out;
@@ -98,6 +99,7 @@ std::vector<std::complex<double>> states(const Program& program, const std::vect
                                          const std::vector<double>& weights, const RunOptions& options) {
   check_sizes(program, inputs.size(), batch, weights.size());
   TANGLE_CHECK(program.n_qubits() <= 30, "states of ", program.n_qubits(), " qubits are too large to return");
+  detail::check_result_allocation(batch, index_t{1} << program.n_qubits(), sizeof(std::complex<double>), "the states");
   std::vector<std::complex<double>> out(static_cast<size_t>(batch) << program.n_qubits());
   detail::ExecRequest req;
   req.batch = batch;
@@ -116,6 +118,8 @@ std::vector<std::complex<double>> density_matrices(const Program& program, const
                "density matrices come from the density_matrix backend, not ", backend_name(options.backend));
   TANGLE_CHECK(program.n_qubits() <= detail::kMaxDensityQubits, "density matrices of ", program.n_qubits(),
                " qubits are too large to return (at most ", detail::kMaxDensityQubits, ")");
+  detail::check_result_allocation(batch, index_t{1} << (2 * program.n_qubits()), sizeof(std::complex<double>),
+                                  "the density matrices");
   RunOptions o = options;
   o.backend = Backend::DensityMatrix;
   std::vector<std::complex<double>> out(static_cast<size_t>(batch) << (2 * program.n_qubits()));

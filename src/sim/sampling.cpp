@@ -187,6 +187,7 @@ std::vector<double> forward_shots(const Program& program, const std::vector<doub
                                   const RunOptions& options) {
   check_sizes(program, inputs, batch, weights);
   TANGLE_CHECK(shots >= 1, "shots ", shots, " must be at least 1");
+  detail::check_result_allocation(batch, program.n_outputs(), sizeof(double), "the outputs");
   std::vector<double> out(static_cast<size_t>(batch * program.n_outputs()));
   detail::estimate_outputs(program.lowered(), options, inputs.data(), batch, weights.data(), shots, seed, out.data());
   return out;
@@ -197,6 +198,7 @@ std::vector<std::uint64_t> sample(const Program& program, const std::vector<doub
                                   std::vector<int> wires, const RunOptions& options) {
   check_sizes(program, inputs, batch, weights);
   TANGLE_CHECK(shots >= 1, "shots ", shots, " must be at least 1");
+  detail::check_result_allocation(batch, shots, sizeof(std::uint64_t), "the samples");
   if (wires.empty())
     for (int q = 0; q < program.n_qubits(); ++q) wires.push_back(q);
   // Through the program's noise model: the probabilities are those of misreading measurements,

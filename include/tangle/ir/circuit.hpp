@@ -81,12 +81,13 @@ class Circuit {
   const std::vector<WeightBlockInfo>& weight_blocks() const { return weight_blocks_; }
 
   /// Declares `count` trainable weights (the next `count` indices of the weight vector) that
-  /// initial_weights() draws by `init`; ValueError for count < 1 or non-finite init parameters.
+  /// initial_weights() draws by `init`; ValueError for count < 1, a total past 2^31 - 1 weights
+  /// (the largest index an Expr holds) or non-finite init parameters.
   ParamBlock weights(index_t count, WeightInit init = WeightInit::angles());
   /// The same for a block of this shape (row-major); e.g. {layers, wires, 3}.
   ParamBlock weights(std::vector<index_t> shape, WeightInit init = WeightInit::angles());
   /// Declares `count` per-sample input features (the next columns of an input row); ValueError
-  /// for count < 1.
+  /// for count < 1 or a total past 2^31 - 1 inputs.
   ParamBlock inputs(index_t count);
   /// The same for a block of this shape (row-major).
   ParamBlock inputs(std::vector<index_t> shape);
