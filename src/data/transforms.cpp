@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tangle/core/error.hpp"
+#include "tangle/core/memory.hpp"
 #include "tangle/core/random.hpp"
 #include "tangle/data/dataset.hpp"
 
@@ -215,6 +216,12 @@ Dataset pad(const Dataset& d, std::int64_t amount, float value) {
   check_images(d, "pad");
   TANGLE_CHECK(amount >= 0, "pad: amount must be >= 0, got ", amount);
   if (amount == 0) return with(d, d.features.clone(), d.labels.clone());
+  // The padded images' size, checked before LibTorch allocates (or overflows computing) it.
+  long double bytes = static_cast<long double>(d.features.numel() / (d.features.size(-2) * d.features.size(-1)));
+  for (std::int64_t side : {d.features.size(-2), d.features.size(-1)}) bytes *= static_cast<long double>(side) + 2.0L * amount;
+  bytes *= sizeof(float);
+  check_allocation(bytes >= 1.8e19L ? ~std::uint64_t{0} : static_cast<std::uint64_t>(bytes), 0,
+                   detail::concat("pad: padding the images of ", label_of(d), " by ", amount, " pixels"));
   return with(d, ::torch::constant_pad_nd(d.features, {amount, amount, amount, amount}, value), d.labels.clone());
 }
 
