@@ -1,7 +1,9 @@
 #include "commands.hpp"
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -28,6 +30,11 @@ struct EvalArgs {
 
 // A noise model file (NoiseModel's JSON form), checked here so that errors name the file.
 train::Json read_noise_model(const std::string& path) {
+  std::error_code ec;
+  TANGLE_CHECK(std::filesystem::is_regular_file(path, ec), "--noise ", path, ": ",
+               std::filesystem::is_directory(path, ec) ? "is a directory, not a noise model file"
+               : std::filesystem::exists(path, ec)      ? "is not a regular file"
+                                                        : "no such file");
   std::ifstream in(path, std::ios::binary);
   TANGLE_CHECK(in.good(), "--noise ", path, ": cannot read the file");
   std::ostringstream text;
@@ -120,6 +127,8 @@ CLI::Validator number_at_least(double low, bool integer) {
         }
         if (used != text.size() || text.empty() || (integer && v != static_cast<double>(static_cast<long long>(v))))
           return "expected " + std::string(integer ? "an integer" : "a number") + ", got '" + text + "'";
+        // stod reads "nan" and "inf": a finite number is meant (NaN would compare false below).
+        if (!std::isfinite(v)) return "must be a finite number, got " + text;
         if (v < low) return "must be at least " + CLI::detail::to_string(low) + ", got " + text;
         return "";
       },

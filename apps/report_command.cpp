@@ -2,14 +2,17 @@
 // it atomically, so an open or earlier report is never left half written.
 #include "report_command.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "report_html.hpp"
 #include "report_runs.hpp"
+#include "tangle/core/error.hpp"
 #include "tangle/train/trainer.hpp"
 
 namespace tangle::cli {
@@ -44,7 +47,26 @@ int run_report(const ReportArgs& a) {
                  one_line(folder.string()).c_str());
     return 1;
   }
-  train::atomic_write(a.output, render_report(a.title, runs));
+  // A report replaces only a page: an existing file of another kind (a run's config.json, a
+  // checkpoint) is the user's, and a mistyped --output must not overwrite it.
+  if (std::filesystem::is_regular_file(a.output, ec)) {
+    std::ifstream in(a.output, std::ios::binary);
+    std::string head(15, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (head != "<!doctype html>") {
+      std::fprintf(stderr, "tangle report: %s exists and is not an HTML page; not overwritten (choose another --output)\n",
+                   one_line(a.output).c_str());
+      return 1;
+    }
+  }
+  try {
+    train::atomic_write(a.output, render_report(a.title, runs));
+  } catch (const RuntimeError& e) {
+    std::fprintf(stderr, "tangle report: %s\n", one_line(e.what()).c_str());
+    return 1;
+  }
   std::printf("report: %s (%zu run%s", a.output.c_str(), runs.runs.size(), runs.runs.size() == 1 ? "" : "s");
   if (!runs.skipped.empty()) std::printf(", %zu skipped", runs.skipped.size());
   std::printf(")\n");

@@ -113,7 +113,9 @@ int run_vqe(VqeArgs a) {
 
   const std::string dir = a.out.empty() ? default_out(a.model.empty() ? "custom" : a.model) : a.out;
   TANGLE_CHECK(!fs::exists(dir + "/summary.json"), "--out ", dir, " already holds a finished run; choose a new directory");
-  fs::create_directories(dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw RuntimeError(detail::concat("--out ", dir, ": cannot create the run directory: ", ec.message()));
   Json config = {{"command", "vqe"},
                  {"hamiltonian", h.to_string()},
                  {"model", a.model},

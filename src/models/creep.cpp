@@ -136,6 +136,9 @@ class Creep : public Model {
     channels_ = s.size() == 3 ? s[0] : 1;
     const std::int64_t h = s[s.size() - 2], w = s[s.size() - 1];
     const std::int64_t c1 = c.value("channels1", 32), c2 = c.value("channels2", 16);
+    TANGLE_CHECK(c1 >= 1 && c2 >= 1, "creep: channels1 (", c1, ") and channels2 (", c2, ") must be at least 1");
+    TANGLE_CHECK(level_ < 2 || (c.value("reps", 10) >= 1 && c.value("qubits", 7) >= 1), "creep: reps (",
+                 c.value("reps", 10), ") and qubits (", c.value("qubits", 7), ") must be at least 1");
     const std::int64_t features = c2 * (h - 4) * (w - 4);
     if (level_ == 0) {
       conv1_ = register_module("conv1", ::torch::nn::Conv2d(::torch::nn::Conv2dOptions(channels_, c1, 3)));

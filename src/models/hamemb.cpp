@@ -54,6 +54,9 @@ class HamEmb : public ProjectorClassifier {
     const int layers = c.at("layers").get<int>();
     const std::string block = c.value("block", "full");
     const int readout = c.value("readout_qubits", n);
+    TANGLE_CHECK(readout >= 1 && readout <= n, "hamemb: readout_qubits ", readout, " must be in [1, ", n,
+                 "] (the circuit has ", n, " qubits)");
+    TANGLE_CHECK(layers >= 1, "hamemb: layers ", layers, " must be at least 1");
     Circuit circuit(n);
     const ParamBlock x = circuit.inputs(features);
     const ParamBlock t = circuit.weights(layers, WeightInit::normal(0.0, 1.0));

@@ -4,6 +4,7 @@
 #include "config.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -65,6 +66,19 @@ void check_kind(const std::string& key, const Json& fallback, const Json& value)
   }
   if (ok && value.is_number_float())
     TANGLE_CHECK(std::isfinite(value.get<double>()), key, " must be finite, not ", value.dump());
+  // The builders read integers as int and numbers as float: a value past their range would wrap
+  // (4294967298 qubits read as 2) or overflow LibTorch's float, so it is refused here by name.
+  if (ok && key.rfind("model.", 0) == 0) {
+    auto in_range = [&](const Json& v) {
+      if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT32_MAX);
+      if (v.is_number_integer()) return v.get<std::int64_t>() >= INT32_MIN && v.get<std::int64_t>() <= INT32_MAX;
+      if (v.is_number_float()) return std::abs(v.get<double>()) <= static_cast<double>(FLT_MAX);
+      return true;
+    };
+    const bool fits = value.is_array() ? std::all_of(value.begin(), value.end(), in_range) : in_range(value);
+    TANGLE_CHECK(fits, key, " ", value.dump(), " is out of range (integers within +-", INT32_MAX,
+                 ", numbers within +-", FLT_MAX, ")");
+  }
   TANGLE_CHECK(ok, key, " must be ", fallback.is_array() && !fallback.empty() ? "a list like " : kind_name(fallback),
                fallback.is_array() && !fallback.empty() ? fallback.dump() : std::string(), " (its default is ",
                fallback.dump(), "), not ", value.dump());

@@ -245,6 +245,14 @@ bool empty_but_lock(const std::string& dir) {
 
 void atomic_write(const std::string& path, const std::string& bytes) {
   const fs::path target(path);
+  // The rename would replace whatever the name is (as root, even /dev/null): only files are written.
+  std::error_code ec;
+  const fs::file_status status = fs::status(target, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    throw RuntimeError(detail::concat("cannot write ", path, ": it is ",
+                                      fs::is_directory(status) ? "a directory" : "not a regular file (a device, a pipe or a socket)",
+                                      "; nothing was written"));
+  }
   std::string name = ".";  // appended piecewise: GCC 12 warns falsely about "." + string
   name += target.filename().string();
   name += ".tmp" + std::to_string(::getpid());

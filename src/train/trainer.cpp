@@ -79,6 +79,15 @@ Setup build(const Json& config) {
   s.data = load_data(source_of(config["data"]), t.at("test_fraction").get<double>());
   std::tie(s.train_raw, s.val_raw) =
       data::split(s.data.split.train, t.at("val_fraction").get<double>(), t.at("seed").get<std::uint64_t>());
+  // Every split must hold samples: an empty one would fail at its first score, after training.
+  for (const auto& [part, size, key] : {std::tuple{"training", s.train_raw.size(), ""},
+                                        std::tuple{"validation", s.val_raw.size(), "train.val_fraction"},
+                                        std::tuple{"test", s.data.split.test.size(), "train.test_fraction"}}) {
+    TANGLE_CHECK(size > 0, "the ", part, " split of ", s.data.description, " is empty (", s.data.split.train.size(),
+                 " training and ", s.data.split.test.size(), " test samples, val_fraction ", t.at("val_fraction").dump(),
+                 ", test_fraction ", t.at("test_fraction").dump(), ")",
+                 *key ? detail::concat("; raise ", key) : std::string("; the data set is too small"));
+  }
   s.pipeline = std::make_shared<Pipeline>(config.at("preprocess"));
   s.train = s.pipeline->fit_apply(s.train_raw);
   s.val = s.pipeline->apply(s.val_raw);
@@ -543,7 +552,9 @@ RunSummary train(const RunRequest& request) {
     TANGLE_CHECK(st.epoch < epochs || st.step > 0 || unfinished, "the run in ", dir, " already completed ", st.epoch,
                  " epochs; pass --epochs N with N > ", st.epoch, " to train further");
   } else {
-    fs::create_directories(dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw RuntimeError(detail::concat("cannot create the run directory ", dir, ": ", ec.message()));
     fs::path made = fs::absolute(dir).lexically_normal();
     if (!made.has_filename()) made = made.parent_path();
     sync_directory(made.parent_path());

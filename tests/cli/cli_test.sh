@@ -26,6 +26,12 @@ expect_error "unknown model 'nope'" train --model nope
 expect_error "does not exist" train --model hybrid --data "$work/no-such-folder"
 expect_error "must be at least 1, got 0" train --model hybrid --epochs 0
 expect_error "must be at least 1, got -3" train --model hybrid --epochs -3
+expect_error "must be a finite number, got nan" train --model hybrid --lr nan
+expect_error "is a directory, not a noise model file" train --model hybrid --noise "$here"
+"$tangle" train --model hybrid --epochs 1 --quiet --out /proc/tangle-run >/dev/null 2>"$work/err"
+rc=$?
+[ $rc -eq 1 ] || fail "--out /proc/tangle-run: exit code $rc, expected 1"
+grep -q "cannot create the run directory /proc/tangle-run: " "$work/err" || fail "--out /proc/tangle-run: $(cat "$work/err")"
 expect_error "expected an integer, got 'ten'" train --model hybrid --epochs ten
 expect_error "expected a number, got 'fast'" train --model hybrid --lr fast
 expect_error "unknown model" draw nope
@@ -58,11 +64,11 @@ grep -q "training a circuit of 36 qubits (64 samples, f32, forward and gradient)
   fail "a qtl circuit of 36 qubits: stderr '$(cat "$work/err")' lacks the estimate"
 [ ! -e "$work/qtl-run" ] || fail "a refused model left its run directory $work/qtl-run"
 # So is a classical layer sized by a mistyped width, before LibTorch allocates it.
-"$tangle" train --model qtl --set model.latent=233333333333 --out "$work/wide-run" >/dev/null 2>"$work/err"
+"$tangle" train --model qtl --set model.latent=2000000000 --out "$work/wide-run" >/dev/null 2>"$work/err"
 rc=$?
-[ $rc -eq 1 ] || fail "a qtl latent width of 233333333333: exit code $rc, expected 1"
-grep -q "model qtl with {.*} needs at least 54.3 TiB (LibTorch asked for 54.3 TiB at once) but only" "$work/err" ||
-  fail "a qtl latent width of 233333333333: stderr '$(cat "$work/err")' lacks the estimate"
+[ $rc -eq 1 ] || fail "a qtl latent width of 2000000000: exit code $rc, expected 1"
+grep -q "model qtl with {.*} needs at least 476.8 GiB (LibTorch asked for 476.8 GiB at once) but only" "$work/err" ||
+  fail "a qtl latent width of 2000000000: stderr '$(cat "$work/err")' lacks the estimate"
 [ ! -e "$work/wide-run" ] || fail "a refused model left its run directory $work/wide-run"
 expect_error "is a file, not a run directory" eval "$here/cli_test.sh"
 # A CSV with a header of column names: the label by name, text labels become classes.

@@ -59,6 +59,19 @@ rc=$?
 grep -q "no runs to report" "$work/none.err" || fail "no 'no runs to report' message: $(cat "$work/none.err")"
 cmp -s "$work/report.html" "$work/before.html" || fail "a failed report changed the existing page"
 
+# An --output that is not a page (a run's config.json, a device, a folder) is never replaced.
+cp "$runs/seed1/config.json" "$work/config-before.json"
+cp "$work/config-before.json" "$work/config.json"
+mkfifo "$work/pipe"
+for target in "$work/config.json" "$work/pipe" "$work"; do
+  "$tangle" report "$runs" -o "$target" >/dev/null 2>"$work/out.err"
+  rc=$?
+  [ $rc -eq 1 ] || fail "tangle report -o $target exited $rc, expected 1"
+  grep -q "$target" "$work/out.err" || fail "tangle report -o $target: no message naming it: $(cat "$work/out.err")"
+done
+cmp -s "$work/config.json" "$work/config-before.json" || fail "tangle report overwrote a file that is not a page"
+[ -p "$work/pipe" ] || fail "tangle report replaced a pipe with a file"
+
 # The page in a browser. Stderr of Chromium (dbus, crashpad) is noise; missing outputs are not.
 chrome=(timeout 120 chromium --headless=new --no-sandbox --disable-gpu --no-first-run --disable-extensions
         --user-data-dir="$work/chrome")

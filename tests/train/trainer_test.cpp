@@ -14,6 +14,7 @@
 
 #include "tangle/core/error.hpp"
 #include "tangle/train/trainer.hpp"
+#include "error_message.hpp"
 
 namespace fs = std::filesystem;
 using tangle::train::Json;
@@ -117,6 +118,19 @@ TEST(Trainer, StopMidEpochThenResumeEqualsUninterruptedRun) {
   EXPECT_EQ(metrics_without_time(a), metrics_without_time(b));
 }
 
+// An empty validation or test split is refused before the run directory exists (it failed at
+// its first score, after training, with LibTorch's message).
+TEST(Trainer, EmptySplitsAreRefusedBeforeTheRunStarts) {
+  const fs::path dir = fresh_dir("empty-split");
+  for (const char* key : {"val_fraction", "test_fraction"}) {
+    tangle::train::RunRequest r = small_run(dir, 1);
+    r.overrides["train"][key] = 0.0;
+    EXPECT_TRUE(tangle::test::has(tangle::test::error_of<tangle::ValueError>([&] { (void)tangle::train::train(r); }),
+                    std::string("is empty")));
+    EXPECT_FALSE(fs::exists(dir)) << key << " = 0 left " << dir;
+  }
+}
+
 TEST(Trainer, RefusesToOverwriteAnExistingRun) {
   const fs::path dir = fresh_dir("keep");
   fs::create_directories(dir);
@@ -182,24 +196,33 @@ TEST(Config, OverridesAreCheckedForKeyKindAndRange) {
   EXPECT_TRUE(has(message_of({"train.lr=1", "train.lr.x=2"}), "train.lr is already set to 1, not a section"));
   // Not UTF-8 (found by fuzz_config, tests/fuzz/regressions/config): the error message itself threw.
   EXPECT_TRUE(has(message_of({"model.name=\xff\xfe"}), "not valid UTF-8 text"));
+  // Past int's range: read as int it would wrap (4294967298 layers as 2) silently.
+  EXPECT_TRUE(has(message_of({"model.layers=4294967298"}), "model.layers 4294967298 is out of range"));
+  EXPECT_TRUE(has(message_of({"model.qubits=-4294967298"}), "model.qubits -4294967298 is out of range"));
   EXPECT_EQ(message_of({"train.lr=0.05", "model.layers=2"}), "accepted");
 }
 
 // A layer sized by a mistyped value is refused before LibTorch allocates it (found by fuzz_config:
-// `--set model.latent=233333333333` for qtl asked for 60 TB), with the figure and the limit.
+// `--set model.latent=233333333333` for qtl asked for 54 TiB), with the figure and the limit.
+// Values past int's range are refused by the configuration check; those within it by the budget.
 TEST(Config, ModelsLargerThanTheMemoryLimitAreRefusedBeforeTheyAreBuilt) {
+  tangle::train::RunRequest huge;
+  huge.model = "qtl";
+  tangle::train::apply_override(huge.overrides, "model.latent=233333333333");
+  EXPECT_TRUE(tangle::test::has(tangle::test::error_of<tangle::ValueError>([&] { (void)tangle::train::resolve_config(huge); }),
+                                "model.latent 233333333333 is out of range"));
   tangle::train::RunRequest r;
   r.model = "qtl";
-  tangle::train::apply_override(r.overrides, "model.latent=233333333333");
+  tangle::train::apply_override(r.overrides, "model.latent=2000000000");
   const Json config = tangle::train::resolve_config(r);
   try {
     (void)tangle::train::build_model(config, {{64}, 10});
-    ADD_FAILURE() << "a qtl model of latent width 233333333333 was built";
+    ADD_FAILURE() << "a qtl model of latent width 2000000000 was built";
   } catch (const tangle::MemoryError& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("model qtl with {"), std::string::npos) << m;
-    EXPECT_NE(m.find("\"latent\":233333333333"), std::string::npos) << m;
-    EXPECT_NE(m.find("needs at least 54.3 TiB"), std::string::npos) << m;
+    EXPECT_NE(m.find("\"latent\":2000000000"), std::string::npos) << m;
+    EXPECT_NE(m.find("needs at least 476.8 GiB"), std::string::npos) << m;
   }
   // Within a limit of 64 MiB, a model that needs 128 MiB is refused; the default one fits.
   tangle::train::RunRequest wide;
