@@ -16,7 +16,10 @@ namespace tangle::torch {
 /// upper bound of what the scope holds at once. Budgets do not nest (ValueError).
 class AllocationBudget {
  public:
+  /// Starts counting this thread's LibTorch allocations against `limit` bytes (0: the available
+  /// memory now); `what` names the work in the MemoryError ("model qtl with {...}").
   AllocationBudget(std::uint64_t limit, std::string what);
+  /// Ends the budget: this thread's allocations are no longer counted.
   ~AllocationBudget();
   AllocationBudget(const AllocationBudget&) = delete;
   AllocationBudget& operator=(const AllocationBudget&) = delete;
