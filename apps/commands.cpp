@@ -1,8 +1,11 @@
 #include "commands.hpp"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -118,14 +121,21 @@ int run_eval(const EvalArgs& a) {
 CLI::Validator number_at_least(double low, bool integer) {
   return CLI::Validator(
       [=](std::string& text) -> std::string {
-        std::size_t used = 0;
+        // strtoll/strtod rather than stod: integers past 2^53 stay exact, and a number that
+        // underflows is its tiny value (compared with `low`), not "not a number".
+        const char* begin = text.c_str();
+        char* end = nullptr;
+        errno = 0;
         double v = 0.0;
-        try {
-          v = std::stod(text, &used);
-        } catch (const std::exception&) {
-          used = 0;
+        if (integer) {
+          const long long n = std::strtoll(begin, &end, 10);
+          if (errno == ERANGE) return "must be an integer within +-9223372036854775807, got " + text;
+          v = static_cast<double>(n);
+        } else {
+          v = std::strtod(begin, &end);
+          if (errno == ERANGE && std::isinf(v)) return "must be a finite number, got " + text;
         }
-        if (used != text.size() || text.empty() || (integer && v != static_cast<double>(static_cast<long long>(v))))
+        if (text.empty() || end != begin + text.size() || std::isspace(static_cast<unsigned char>(text[0])))
           return "expected " + std::string(integer ? "an integer" : "a number") + ", got '" + text + "'";
         // stod reads "nan" and "inf": a finite number is meant (NaN would compare false below).
         if (!std::isfinite(v)) return "must be a finite number, got " + text;

@@ -222,18 +222,22 @@ void check_saved_config(const Json& config, const std::string& file) {
   }
 }
 
+void check_utf8(const std::string& text, const std::string& what) {
+  try {
+    (void)Json(text).dump();
+  } catch (const Json::type_error&) {
+    throw ValueError(detail::concat(what, " ", Json(text).dump(-1, ' ', false, Json::error_handler_t::replace),
+                                    ": not valid UTF-8 text (run files are JSON, which holds only UTF-8)"));
+  }
+}
+
 void apply_override(Json& overrides, const std::string& item) {
   const auto eq = item.find('=');
   TANGLE_CHECK(eq != std::string::npos && eq > 0, "--set ", item, ": expected KEY=VALUE, e.g. model.layers=4");
   TANGLE_CHECK(overrides.is_null() || overrides.is_object(), "--set ", item, ": the overrides are not a JSON object");
-  // Run files are JSON, which is UTF-8: a key or value that is not would fail when config.json is
-  // written (found by fuzz_config, as an exception from inside an error message).
-  try {
-    (void)Json(item).dump();
-  } catch (const Json::type_error&) {
-    throw ValueError(detail::concat("--set ", Json(item).dump(-1, ' ', false, Json::error_handler_t::replace),
-                                    ": not valid UTF-8 text"));
-  }
+  // A key or value that is not UTF-8 would fail when config.json is written (found by
+  // fuzz_config, as an exception from inside an error message).
+  check_utf8(item, "--set");
   const std::string key = item.substr(0, eq), text = item.substr(eq + 1);
   Json value = Json::parse(text, nullptr, false);
   if (value.is_discarded()) value = text;

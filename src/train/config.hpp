@@ -11,6 +11,10 @@ namespace tangle::train {
 /// Checks the "train" section's values (kinds and ranges) before anything is built or written.
 void check_train_section(const Json& t);
 
+/// ValueError naming `what` (an option such as "--out") when `text` is not UTF-8: run files are
+/// JSON, which holds only UTF-8 text.
+void check_utf8(const std::string& text, const std::string& what);
+
 /// The "data" section of a run's configuration for a source, and back.
 Json data_config(const DataSource& source);
 /// The chosen CSV columns of a "data" section ("label", "features"); ValueError for other keys.

@@ -486,6 +486,11 @@ RunSummary train(const RunRequest& request) {
   Json config;
   std::string dir;
   RunLock lock;  // held until train() returns or the process ends
+  // Paths are recorded in config.json: checked before anything is read or made.
+  check_utf8(request.out_dir, "--out");
+  check_utf8(request.resume_dir, "--resume");
+  check_utf8(request.data.path, "--data");
+  check_utf8(request.command_line, "the command line");
   if (resume) {
     dir = request.resume_dir;
     check_run_directory(dir);

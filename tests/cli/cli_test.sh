@@ -27,7 +27,11 @@ expect_error "does not exist" train --model hybrid --data "$work/no-such-folder"
 expect_error "must be at least 1, got 0" train --model hybrid --epochs 0
 expect_error "must be at least 1, got -3" train --model hybrid --epochs -3
 expect_error "must be a finite number, got nan" train --model hybrid --lr nan
+expect_error "must be a finite number, got inf" train --model hybrid --lr inf
+expect_error "must be at least 1e-300, got 1e-310" train --model hybrid --lr 1e-310
+expect_error "must be an integer within" train --model hybrid --seed 99999999999999999999
 expect_error "is a directory, not a noise model file" train --model hybrid --noise "$here"
+expect_error "not valid UTF-8 text" train --model hybrid --epochs 1 --out "$work/bad-"$'\xff'
 "$tangle" train --model hybrid --epochs 1 --quiet --out /proc/tangle-run >/dev/null 2>"$work/err"
 rc=$?
 [ $rc -eq 1 ] || fail "--out /proc/tangle-run: exit code $rc, expected 1"
