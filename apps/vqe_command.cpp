@@ -203,7 +203,19 @@ std::function<int()> add_vqe_command(CLI::App& app) {
   cmd->add_option("--scaling", a->scaling, "ZNE: folding (global) or strength (the noise model's)");
   cmd->add_option("--out", a->out, "New run directory (default runs/vqe-MODEL-TIME)");
   cmd->add_flag("--quiet", a->quiet, "No progress output");
-  return [a, cmd]() -> int { return cmd->parsed() ? run_vqe(*a) : -1; };
+  return [a, cmd]() -> int {
+    if (!cmd->parsed()) return -1;
+    // Options that would change nothing are refused rather than ignored: the run's config.json
+    // would record a setting that never applied.
+    if (a->mitigate != "zne")
+      for (const char* name : {"--scales", "--extrapolation", "--scaling"})
+        TANGLE_CHECK(cmd->get_option(name)->count() == 0, name, " applies to zero-noise extrapolation; add --mitigate zne");
+    TANGLE_CHECK(cmd->get_option("--bond")->count() == 0 || a->model == "h2", "--bond is the H2 bond length; --model ",
+                 a->model.empty() ? "(none)" : a->model, " has no bond");
+    TANGLE_CHECK(cmd->get_option("--qubits")->count() == 0 || a->model != "h2",
+                 "--qubits: --model h2 is a 4-qubit Hamiltonian; leave --qubits out");
+    return run_vqe(*a);
+  };
 }
 
 }  // namespace tangle::cli

@@ -27,6 +27,9 @@ expect_error "does not exist" train --model hybrid --data "$work/no-such-folder"
 expect_error "must be at least 1, got 0" train --model hybrid --epochs 0
 expect_error "must be at least 1, got -3" train --model hybrid --epochs -3
 expect_error "must be a finite number, got nan" train --model hybrid --lr nan
+expect_error "--scaling applies to zero-noise extrapolation; add --mitigate zne" vqe --model tfim --qubits 2 --scaling abc
+expect_error "--bond is the H2 bond length" vqe --model tfim --qubits 2 --bond 5
+expect_error "--model h2 is a 4-qubit Hamiltonian" vqe --model h2 --qubits 3
 expect_error "must be a finite number, got inf" train --model hybrid --lr inf
 expect_error "must be at least 1e-300, got 1e-310" train --model hybrid --lr 1e-310
 expect_error "must be an integer within" train --model hybrid --seed 99999999999999999999
